@@ -1,0 +1,84 @@
+// The student_model concept: the downstream network that reads `prefix + input`.
+// Built from small named requirements so a failed check names the missing member.
+#pragma once
+
+#include <concepts>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace gpta {
+
+/// `S::example_type`: what one training/evaluation example looks like.
+template <class S>
+concept has_example_type = requires { typename S::example_type; };
+
+/// `S::prediction_type`: what predict() returns per example (a class id for classifiers).
+template <class S>
+concept has_prediction_type = requires { typename S::prediction_type; };
+
+/// `S::state_type`: a copyable snapshot of every trainable parameter and optimiser moment.
+template <class S>
+concept has_state_type = requires { typename S::state_type; } && std::copyable<typename S::state_type>;
+
+/// `double train_step(span<const example_type>, string_view prefix)`: one optimiser step on the
+/// batch with the prefix attached; returns the batch's mean loss before the update.
+template <class S>
+concept has_train_step = has_example_type<S> &&
+    requires(S& s, std::span<const typename S::example_type> batch, std::string_view prefix) {
+      { s.train_step(batch, prefix) } -> std::convertible_to<double>;
+    };
+
+/// `vector<prediction_type> predict(span<const example_type>, string_view prefix) const`.
+template <class S>
+concept has_predict = has_example_type<S> && has_prediction_type<S> &&
+    requires(const S& s, std::span<const typename S::example_type> batch, std::string_view prefix) {
+      { s.predict(batch, prefix) } -> std::same_as<std::vector<typename S::prediction_type>>;
+    };
+
+/// `double loss(span<const example_type>, string_view prefix) const`: mean loss, no update.
+template <class S>
+concept has_loss = has_example_type<S> &&
+    requires(const S& s, std::span<const typename S::example_type> batch, std::string_view prefix) {
+      { s.loss(batch, prefix) } -> std::convertible_to<double>;
+    };
+
+/// `state_type snapshot() const` and `void restore(const state_type&)`: probes and best-by-dev
+/// selection need to try something and go back.
+template <class S>
+concept has_snapshot = has_state_type<S> && requires(const S& cs, S& s, const typename S::state_type& st) {
+  { cs.snapshot() } -> std::same_as<typename S::state_type>;
+  s.restore(st);
+};
+
+/// See docs/concepts.md#student_model.
+template <class S>
+concept student_model =
+    has_example_type<S> && has_prediction_type<S> && has_train_step<S> && has_predict<S> && has_loss<S> &&
+    has_snapshot<S>;
+
+namespace detail {
+/// Emits one readable static_assert per missing requirement; `Where` names the class template.
+template <class S>
+constexpr bool check_student_model() {
+  static_assert(has_example_type<S>,
+                "gpta: Student must define `example_type` - see docs/concepts.md#student_model");
+  static_assert(has_prediction_type<S>,
+                "gpta: Student must define `prediction_type` - see docs/concepts.md#student_model");
+  static_assert(has_train_step<S>,
+                "gpta: Student must provide `double train_step(std::span<const example_type>, "
+                "std::string_view prefix)` - see docs/concepts.md#student_model");
+  static_assert(has_predict<S>,
+                "gpta: Student must provide `std::vector<prediction_type> predict(std::span<const "
+                "example_type>, std::string_view prefix) const` - see docs/concepts.md#student_model");
+  static_assert(has_loss<S>,
+                "gpta: Student must provide `double loss(std::span<const example_type>, std::string_view "
+                "prefix) const` - see docs/concepts.md#student_model");
+  static_assert(has_snapshot<S>,
+                "gpta: Student must provide a copyable `state_type`, `state_type snapshot() const` and "
+                "`void restore(const state_type&)` - see docs/concepts.md#student_model");
+  return student_model<S>;
+}
+}  // namespace detail
+
+}  // namespace gpta

@@ -1,0 +1,25 @@
+// Strategy `fixed`: one user-given prefix for every round (the "generic prefix" baseline).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <gpta/data/task_info.hpp>
+#include <gpta/prompt/offline_strategy.hpp>
+
+namespace gpta {
+
+class fixed_prefix : public offline_strategy {
+ public:
+  explicit fixed_prefix(std::string prefix) : prefix_(std::move(prefix)) {}
+
+  prefix_proposal start(const task_info&) { return prefix_proposal::ready({prefix_}); }
+  [[nodiscard]] std::string_view name() const noexcept { return "fixed"; }
+  [[nodiscard]] const std::string& prefix() const noexcept { return prefix_; }
+
+ private:
+  std::string prefix_;
+};
+
+}  // namespace gpta
