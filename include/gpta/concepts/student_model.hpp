@@ -5,6 +5,7 @@
 #include <concepts>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace gpta {
@@ -56,6 +57,15 @@ template <class S>
 concept student_model =
     has_example_type<S> && has_prediction_type<S> && has_train_step<S> && has_predict<S> && has_loss<S> &&
     has_snapshot<S>;
+
+/// Optional: `std::pair<std::vector<prediction_type>, double> predict_with_loss(batch, prefix) const`
+/// - predictions and mean loss from one forward pass; the trainer prefers it when present.
+template <class S>
+concept has_predict_with_loss = has_predict<S> &&
+    requires(const S& s, std::span<const typename S::example_type> batch, std::string_view prefix) {
+      { s.predict_with_loss(batch, prefix) }
+          -> std::same_as<std::pair<std::vector<typename S::prediction_type>, double>>;
+    };
 
 namespace detail {
 /// Emits one readable static_assert per missing requirement; `Where` names the class template.

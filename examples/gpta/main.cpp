@@ -1,0 +1,58 @@
+// The gpta command-line program: `gpta train|compare|chat ...`, built on the public headers only.
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli.hpp"
+
+namespace gpta::cli {
+int cmd_train(const std::vector<std::string>& args);
+int cmd_compare(const std::vector<std::string>& args);
+#ifdef GPTA_CLI_HAS_CHAT
+int cmd_chat(const std::vector<std::string>& args);
+#endif
+}  // namespace gpta::cli
+
+namespace {
+void print_usage() {
+  std::cerr << "usage: gpta <command> [flags]\n"
+               "commands:\n"
+               "  train     train a student on a task with one prompt strategy\n"
+               "  compare   run several strategies over several seeds on the same splits\n"
+#ifdef GPTA_CLI_HAS_CHAT
+               "  chat      send one message to an OpenAI-compatible server and print the reply\n"
+#endif
+               "run 'gpta <command> --help' for its flags\n";
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    print_usage();
+    return 2;
+  }
+  const std::string command = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  try {
+    if (command == "train") return gpta::cli::cmd_train(args);
+    if (command == "compare") return gpta::cli::cmd_compare(args);
+#ifdef GPTA_CLI_HAS_CHAT
+    if (command == "chat") return gpta::cli::cmd_chat(args);
+#endif
+    if (command == "--help" || command == "-h" || command == "help") {
+      print_usage();
+      return 0;
+    }
+    std::cerr << "error: unknown command '" << command << "'\n";
+    print_usage();
+    return 2;
+  } catch (const gpta::cli::usage_error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,352 @@
+// basic_trainer: the synergistic loop - student phase, dev evaluation, strategy feedback,
+// candidate probes, best-by-dev selection, final test - composed from compile-time policies.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <random>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gpta/concepts/callback.hpp>
+#include <gpta/concepts/llm_transport.hpp>
+#include <gpta/concepts/prompt_strategy.hpp>
+#include <gpta/concepts/student_model.hpp>
+#include <gpta/data/example.hpp>
+#include <gpta/data/task_info.hpp>
+#include <gpta/detail/progress.hpp>
+#include <gpta/detail/random.hpp>
+#include <gpta/eval/classification_metrics.hpp>
+#include <gpta/prompt/sanitize.hpp>
+#include <gpta/train/records.hpp>
+#include <gpta/train/run_record.hpp>
+
+namespace gpta {
+
+/// Runtime knobs of the loop (they change no generated code, so they are not template parameters).
+struct trainer_options {
+  int rounds = 3;                    ///< T: student phase + feedback cycles
+  int epochs_per_round = 1;          ///< E
+  std::size_t max_steps_per_round = 0;  ///< S: cap on steps per round (0 = E full epochs)
+  std::size_t batch_size = 32;
+  std::uint64_t seed = 1;
+  std::size_t probe_steps = 20;      ///< steps of a candidate probe from the current weights
+  std::size_t probe_dev_size = 256;  ///< dev examples a probe is scored on
+  double accept_margin = 0.0;        ///< a candidate replaces the incumbent only if it beats it by more
+  int patience = 0;                  ///< stop after this many rounds without a dev improvement (0 = off)
+  std::int64_t ta_token_budget = 0;  ///< stop asking the TA once this many tokens are spent (0 = no cap)
+  std::size_t candidates = 4;        ///< n revised prefixes asked for after each round
+  std::size_t prefix_token_budget = 32;
+  int max_ta_turns = 4;              ///< TA requests per proposal, corrective turns included
+  bool progress = true;              ///< progress bar / lines on stderr
+};
+
+template <student_model Student, prompt_strategy Strategy, llm_transport Transport = null_transport,
+          class Metric = classification_metric>
+class basic_trainer {
+  static_assert(detail::check_student_model<Student>());
+  static_assert(detail::check_prompt_strategy<Strategy>());
+  static_assert(detail::check_llm_transport<Transport>());
+
+ public:
+  using example_type = typename Student::example_type;
+  using dataset_type = dataset<example_type>;
+
+  basic_trainer(Student student, Strategy strategy, Transport transport = {}, trainer_options options = {},
+                Metric metric = {})
+      : student_(std::move(student)),
+        strategy_(std::move(strategy)),
+        transport_(std::move(transport)),
+        options_(options),
+        metric_(std::move(metric)) {
+    if (options_.rounds < 1) throw std::invalid_argument("gpta::basic_trainer: rounds must be >= 1");
+    if (options_.batch_size == 0) throw std::invalid_argument("gpta::basic_trainer: batch_size must be >= 1");
+    if (options_.epochs_per_round < 1 && options_.max_steps_per_round == 0)
+      throw std::invalid_argument("gpta::basic_trainer: epochs_per_round must be >= 1");
+  }
+
+  /// Record the run in `dir`/run.json (atomically, after every round) with `config` stored verbatim.
+  void record_to(std::filesystem::path dir, boost::json::object config = {}) {
+    writer_ = run_writer(std::move(dir), std::move(config));
+  }
+
+  /// Runs the loop. `test` is evaluated once, at the end, with the best (prefix, weights) by dev score.
+  template <class... Callbacks>
+  run_result fit(const dataset_type& train, const dataset_type& dev, const dataset_type& test, const task_info& task,
+                 Callbacks&&... callbacks) {
+    (static_cast<void>(detail::check_callback<std::remove_cvref_t<Callbacks>>()), ...);
+    if (train.empty()) throw std::invalid_argument("gpta::basic_trainer: empty training set");
+    if (dev.empty()) throw std::invalid_argument("gpta::basic_trainer: empty dev set");
+    const auto t0 = std::chrono::steady_clock::now();
+    batch_rng_.seed(detail::mix_seed(options_.seed, 101));
+
+    run_result run;
+    run.strategy = std::string(strategy_.name());
+    (detail::call_on_run_begin(callbacks, run_context{run}), ...);
+    writer_.write(run);
+
+    task_info t = task;
+    t.prefix_token_budget = options_.prefix_token_budget;
+    std::vector<std::string> first = resolve(strategy_.start(t), run, nullptr);
+    if (first.empty()) first.push_back("");
+    std::string incumbent = first.front();
+    if (first.size() > 1) incumbent = pick_by_probe(first, incumbent, train, dev, nullptr).first;
+
+    typename Student::state_type best_state = student_.snapshot();
+    std::vector<scored_prefix> history;
+    std::vector<candidate_record> all_candidates;
+    int rounds_without_gain = 0;
+
+    for (int r = 0; r < options_.rounds; ++r) {
+      const auto r0 = std::chrono::steady_clock::now();
+      round_record rec;
+      rec.round = r;
+      rec.prefix = incumbent;
+      std::tie(rec.train_loss, rec.steps) = student_phase(train, incumbent, r, callbacks...);
+      rec.dev = evaluate(dev, incumbent);
+      history.push_back({incumbent, rec.dev.score, r});
+
+      const bool improved = run.best_round < 0 || rec.dev.score > run.best_dev.score;
+      if (improved) {
+        run.best_round = r;
+        run.best_prefix = incumbent;
+        run.best_dev = rec.dev;
+        best_state = student_.snapshot();
+        rounds_without_gain = 0;
+      } else {
+        ++rounds_without_gain;
+      }
+
+      const bool last = r + 1 == options_.rounds;
+      const bool out_of_patience = options_.patience > 0 && rounds_without_gain >= options_.patience;
+      const bool out_of_tokens = options_.ta_token_budget > 0 && run.ta_tokens.total_tokens >= options_.ta_token_budget;
+      if (!last && !out_of_patience && !out_of_tokens) {
+        round_feedback fb = make_feedback(rec, run, history);
+        const std::size_t requests_before = run.ta_requests;
+        const token_usage tokens_before = run.ta_tokens;
+        std::vector<std::string> cands = resolve(strategy_.feedback(fb), run, &rec);
+        rec.ta_requests = run.ta_requests - requests_before;
+        rec.ta_tokens = run.ta_tokens;
+        rec.ta_tokens.prompt_tokens -= tokens_before.prompt_tokens;
+        rec.ta_tokens.completion_tokens -= tokens_before.completion_tokens;
+        rec.ta_tokens.total_tokens -= tokens_before.total_tokens;
+        if (!cands.empty()) incumbent = pick_by_probe(cands, incumbent, train, dev, &rec).first;
+        for (const auto& c : rec.candidates) all_candidates.push_back(c);
+      }
+      rec.next_prefix = incumbent;
+      rec.seconds = seconds_since(r0);
+      run.rounds.push_back(rec);
+      if (out_of_patience) run.status = run_status::stopped_patience;
+      if (out_of_tokens) run.status = run_status::stopped_budget;
+      writer_.write(run);
+      (detail::call_on_round_end(callbacks, round_context{run.rounds.back(), run}), ...);
+      if (out_of_patience || out_of_tokens) break;
+    }
+
+    if (!all_candidates.empty()) {
+      const auto wins = std::count_if(all_candidates.begin(), all_candidates.end(),
+                                      [](const candidate_record& c) { return c.beat_incumbent; });
+      run.ta_accuracy = static_cast<double>(wins) / static_cast<double>(all_candidates.size());
+    }
+    student_.restore(best_state);
+    if (!test.empty()) run.test = evaluate(test, run.best_prefix);
+    if (run.status == run_status::running) run.status = run_status::complete;
+    run.seconds = seconds_since(t0);
+    writer_.write(run);
+    (detail::call_on_run_end(callbacks, run_context{run}), ...);
+    return run;
+  }
+
+  /// Predictions and scores of the current weights with `prefix` on `data`.
+  eval_result evaluate(const dataset_type& data, const std::string& prefix) const {
+    std::vector<typename Student::prediction_type> predictions;
+    predictions.reserve(data.size());
+    double loss_sum = 0.0;
+    const std::span<const example_type> all(data.examples);
+    for (std::size_t i = 0; i < all.size(); i += eval_batch_size) {
+      const auto batch = all.subspan(i, std::min(eval_batch_size, all.size() - i));
+      if constexpr (has_predict_with_loss<Student>) {
+        auto [p, loss] = student_.predict_with_loss(batch, prefix);
+        predictions.insert(predictions.end(), p.begin(), p.end());
+        loss_sum += loss * static_cast<double>(batch.size());
+      } else {
+        auto p = student_.predict(batch, prefix);
+        predictions.insert(predictions.end(), p.begin(), p.end());
+        loss_sum += student_.loss(batch, prefix) * static_cast<double>(batch.size());
+      }
+    }
+    eval_result r = metric_(std::span<const typename Student::prediction_type>(predictions), all, data.label_names);
+    r.loss = loss_sum / static_cast<double>(all.size());
+    return r;
+  }
+
+  [[nodiscard]] Student& student() noexcept { return student_; }
+  [[nodiscard]] const Student& student() const noexcept { return student_; }
+  [[nodiscard]] Strategy& strategy() noexcept { return strategy_; }
+  [[nodiscard]] Transport& transport() noexcept { return transport_; }
+  [[nodiscard]] const trainer_options& options() const noexcept { return options_; }
+
+ private:
+  static constexpr std::size_t eval_batch_size = 256;
+
+  static double seconds_since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  }
+
+  /// Sends the strategy's requests until it answers with candidates (bounded by max_ta_turns).
+  std::vector<std::string> resolve(prefix_proposal p, run_result& run, round_record*) {
+    int turns = 0;
+    while (p.request) {
+      if (++turns > options_.max_ta_turns)
+        throw std::runtime_error("gpta::basic_trainer: the teaching assistant gave no usable prefix in " +
+                                 std::to_string(options_.max_ta_turns) + " turns");
+      const chat_response reply = transport_.complete(*p.request);
+      ++run.ta_requests;
+      run.ta_tokens += reply.usage;
+      p = strategy_.on_reply(reply);
+    }
+    std::vector<std::string> out;
+    for (auto& c : p.candidates) out.push_back(sanitize_prefix(c));
+    return out;
+  }
+
+  /// Next batch order: a fresh permutation of the training rows per epoch, from the run's seed.
+  std::vector<std::size_t> epoch_order(std::size_t n) {
+    std::vector<std::size_t> order(n);
+    for (std::size_t i = 0; i < n; ++i) order[i] = i;
+    detail::shuffle(order, batch_rng_);
+    return order;
+  }
+
+  double train_steps(const dataset_type& train, const std::string& prefix, std::size_t steps,
+                     std::vector<std::size_t>& order, std::size_t& cursor) {
+    double loss_sum = 0.0;
+    std::vector<example_type> batch;
+    for (std::size_t s = 0; s < steps; ++s) {
+      batch.clear();
+      while (batch.size() < options_.batch_size) {
+        if (cursor >= order.size()) {
+          order = epoch_order(train.size());
+          cursor = 0;
+          if (!batch.empty()) break;  // an epoch boundary ends the batch
+        }
+        batch.push_back(train.examples[order[cursor++]]);
+      }
+      loss_sum += student_.train_step(std::span<const example_type>(batch), prefix);
+    }
+    return steps ? loss_sum / static_cast<double>(steps) : 0.0;
+  }
+
+  template <class... Callbacks>
+  std::pair<double, std::size_t> student_phase(const dataset_type& train, const std::string& prefix, int round,
+                                               Callbacks&... callbacks) {
+    const std::size_t per_epoch = (train.size() + options_.batch_size - 1) / options_.batch_size;
+    const int epochs = std::max(1, options_.epochs_per_round);
+    std::size_t budget = options_.max_steps_per_round ? options_.max_steps_per_round : per_epoch * epochs;
+    detail::progress_bar bar("round " + std::to_string(round), budget, options_.progress);
+    double loss_sum = 0.0;
+    std::size_t steps = 0;
+    for (int e = 0; budget > 0 && e < epochs; ++e) {
+      std::vector<std::size_t> order = epoch_order(train.size());
+      std::size_t cursor = 0;
+      const std::size_t n = std::min(per_epoch, budget);
+      double epoch_loss = 0.0;
+      for (std::size_t s = 0; s < n; ++s) {
+        epoch_loss += train_steps(train, prefix, 1, order, cursor);
+        bar.update(steps + s + 1, "loss " + std::to_string(epoch_loss / static_cast<double>(s + 1)).substr(0, 6));
+      }
+      budget -= n;
+      steps += n;
+      loss_sum += epoch_loss;
+      (detail::call_on_epoch_end(callbacks, epoch_context{round, e, epoch_loss / static_cast<double>(n), n, prefix}),
+       ...);
+    }
+    bar.finish();
+    return {steps ? loss_sum / static_cast<double>(steps) : 0.0, steps};
+  }
+
+  round_feedback make_feedback(const round_record& rec, const run_result& run,
+                               const std::vector<scored_prefix>& history) const {
+    round_feedback fb;
+    fb.round = rec.round;
+    fb.incumbent = rec.prefix;
+    fb.dev_score = rec.dev.score;
+    if (!run.rounds.empty()) fb.previous_dev_score = run.rounds.back().dev.score;
+    fb.train_loss = rec.train_loss;
+    fb.dev_loss = rec.dev.loss;
+    fb.metric_name = rec.dev.metric;
+    for (const auto& c : rec.dev.per_class) fb.per_class.push_back({c.label, c.f1});
+    fb.history = history;
+    std::stable_sort(fb.history.begin(), fb.history.end(),
+                     [](const scored_prefix& a, const scored_prefix& b) { return a.score > b.score; });
+    fb.candidates_wanted = options_.candidates;
+    fb.prefix_token_budget = options_.prefix_token_budget;
+    return fb;
+  }
+
+  /// Probe score of `prefix`: a few steps from the current weights, scored on a dev subset;
+  /// the weights are restored by the caller.
+  double probe(const std::string& prefix, const dataset_type& train, const dataset_type& dev_subset) {
+    std::mt19937_64 saved = batch_rng_;
+    batch_rng_.seed(detail::mix_seed(options_.seed, 202));  // every candidate sees the same batches
+    std::vector<std::size_t> order = epoch_order(train.size());
+    std::size_t cursor = 0;
+    train_steps(train, prefix, options_.probe_steps, order, cursor);
+    batch_rng_ = saved;
+    return evaluate(dev_subset, prefix).score;
+  }
+
+  std::pair<std::string, double> pick_by_probe(const std::vector<std::string>& candidates,
+                                               const std::string& incumbent, const dataset_type& train,
+                                               const dataset_type& dev, round_record* rec) {
+    dataset_type dev_subset = dev;
+    if (dev_subset.examples.size() > options_.probe_dev_size) dev_subset.examples.resize(options_.probe_dev_size);
+    const auto state = student_.snapshot();
+    const double incumbent_score = probe(incumbent, train, dev_subset);
+    student_.restore(state);
+    std::string best = incumbent;
+    double best_score = incumbent_score;
+    std::size_t best_index = candidates.size();
+    std::vector<candidate_record> records;
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      const double s = probe(candidates[i], train, dev_subset);
+      student_.restore(state);
+      records.push_back({candidates[i], s, s > incumbent_score, false});
+      if (s > best_score) {
+        best_score = s;
+        best_index = i;
+      }
+    }
+    if (best_index < candidates.size() && best_score > incumbent_score + options_.accept_margin) {
+      best = candidates[best_index];
+      records[best_index].accepted = true;
+    } else {
+      best_score = incumbent_score;
+    }
+    if (rec) {
+      rec->incumbent_probe_score = incumbent_score;
+      const auto wins = std::count_if(records.begin(), records.end(), [](auto& c) { return c.beat_incumbent; });
+      rec->ta_accuracy = static_cast<double>(wins) / static_cast<double>(records.size());
+      rec->candidates = std::move(records);
+    }
+    return {best, best_score};
+  }
+
+  Student student_;
+  Strategy strategy_;
+  Transport transport_;
+  trainer_options options_;
+  Metric metric_;
+  run_writer writer_;
+  std::mt19937_64 batch_rng_;
+};
+
+/// The common choice: classification students, TA reached through any transport.
+template <student_model Student, prompt_strategy Strategy, llm_transport Transport = null_transport>
+using trainer = basic_trainer<Student, Strategy, Transport>;
+
+}  // namespace gpta
