@@ -1,10 +1,88 @@
-// `gpta train` and `gpta compare` (being written).
+// `gpta train` (one strategy, one seed) and `gpta compare` (strategies x seeds on the same splits).
+#include <filesystem>
+#include <iostream>
 #include <string>
 #include <vector>
 
+#include <gpta/detail/atomic_file.hpp>
+
 #include "cli.hpp"
+#include "experiment.hpp"
 
 namespace gpta::cli {
-int cmd_train(const std::vector<std::string>&) { throw usage_error("gpta train: not yet available"); }
-int cmd_compare(const std::vector<std::string>&) { throw usage_error("gpta compare: not yet available"); }
+
+int cmd_train(const std::vector<std::string>& args) {
+  arg_parser p("train");
+  declare_experiment_flags(p);
+  p.option("strategy", "none | fixed", "none").option("seed", "seed of sampling, init and batches", "1");
+  p.parse(args);
+  if (p.help_requested()) {
+    std::cout << p.usage();
+    return 0;
+  }
+  experiment_config c = read_experiment_flags(p);
+  c.strategy = p.choice("strategy", {"none", "fixed"});
+  c.seed = p.integer<std::uint64_t>("seed");
+  const run_result r = run_experiment(c);
+  std::cout << "task " << c.task << ", student " << c.student << ", strategy " << c.strategy << ", seed " << c.seed
+            << ", " << c.k_per_class << " training examples per class\n";
+  print_run_table(std::cout, r);
+  std::cout << "record: " << (c.out / "run.json").string() << "\n";
+  return 0;
+}
+
+int cmd_compare(const std::vector<std::string>& args) {
+  arg_parser p("compare");
+  declare_experiment_flags(p);
+  p.option("strategies", "comma-separated strategies", "none,fixed").option("seeds", "comma-separated seeds", "1,2,3");
+  p.parse(args);
+  if (p.help_requested()) {
+    std::cout << p.usage();
+    return 0;
+  }
+  const experiment_config base = read_experiment_flags(p);
+  const std::vector<std::string> strategies = p.list("strategies");
+  std::vector<std::uint64_t> seeds;
+  for (const auto& s : p.list("seeds")) {
+    arg_parser one("compare");
+    one.option("seeds", "");
+    one.parse({"--seeds", s});
+    seeds.push_back(one.integer<std::uint64_t>("seeds"));
+  }
+  for (const auto& s : strategies)
+    if (s != "none" && s != "fixed") throw usage_error("flag --strategies: '" + s + "' is not one of none|fixed");
+
+  boost::json::array rows;
+  std::vector<std::string> lines;
+  for (const auto& strategy : strategies) {
+    std::vector<double> acc, f1;
+    for (auto seed : seeds) {
+      experiment_config c = base;
+      c.strategy = strategy;
+      c.seed = seed;
+      c.out = base.out / strategy / ("seed-" + std::to_string(seed));
+      std::cerr << "gpta compare: " << strategy << ", seed " << seed << "\n";
+      const run_result r = run_experiment(c);
+      acc.push_back(r.test->accuracy);
+      f1.push_back(r.test->macro_f1);
+      rows.push_back({{"strategy", strategy}, {"seed", seed}, {"test_accuracy", r.test->accuracy},
+                      {"test_macro_f1", r.test->macro_f1}, {"best_round", r.best_round},
+                      {"run", c.out.string()}});
+    }
+    const mean_sd a = summarize(acc), f = summarize(f1);
+    char line[200];
+    std::snprintf(line, sizeof line, "%-10s %6zu  %.4f ± %.4f   %.4f ± %.4f", strategy.c_str(), seeds.size(), a.mean,
+                  a.sd, f.mean, f.sd);
+    lines.push_back(line);
+  }
+  boost::json::object doc{{"format", "gpta.compare/1"}, {"config", base.to_json()}, {"runs", rows}};
+  detail::write_file_atomic(base.out / "compare.json", to_json_text(doc));
+  std::cout << "task " << base.task << ", student " << base.student << ", " << base.k_per_class
+            << " training examples per class, test set of " << base.test_size << "\n";
+  std::cout << "strategy    seeds  test accuracy      test macro-F1\n";
+  for (const auto& l : lines) std::cout << l << "\n";
+  std::cout << "record: " << (base.out / "compare.json").string() << "\n";
+  return 0;
+}
+
 }  // namespace gpta::cli

@@ -1,0 +1,189 @@
+// One experiment of the gpta tool: load a task, carve low-resource splits, build the chosen
+// student and strategy, run the trainer, and print tables. Shared by `train` and `compare`.
+#pragma once
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include <gpta/data/registry.hpp>
+#include <gpta/data/sampling.hpp>
+#include <gpta/gpta.hpp>
+#include <gpta/student/bow_classifier.hpp>
+
+#include "cli.hpp"
+
+namespace gpta::cli {
+
+struct experiment_config {
+  std::string task = "sst2";
+  std::string student = "bow";
+  std::string strategy = "none";
+  std::string prefix;  ///< for --strategy fixed
+  std::filesystem::path data_dir;
+  std::size_t k_per_class = 16;
+  std::size_t dev_per_class = 32;
+  std::size_t test_size = 1000;
+  std::uint64_t split_seed = 0;
+  std::uint64_t seed = 1;
+  std::filesystem::path out;
+  trainer_options trainer;
+  student::bow_options bow;
+  std::size_t min_count = 1;
+
+  [[nodiscard]] boost::json::object to_json() const {
+    return {{"task", task},
+            {"student", student},
+            {"strategy", strategy},
+            {"prefix", prefix},
+            {"data_dir", data_dir.string()},
+            {"k_per_class", k_per_class},
+            {"dev_per_class", dev_per_class},
+            {"test_size", test_size},
+            {"split_seed", split_seed},
+            {"seed", seed},
+            {"rounds", trainer.rounds},
+            {"epochs_per_round", trainer.epochs_per_round},
+            {"batch_size", trainer.batch_size},
+            {"learning_rate", bow.learning_rate},
+            {"dim", bow.dim},
+            {"prefix_token_budget", trainer.prefix_token_budget}};
+  }
+};
+
+/// Declares the flags shared by `train` and `compare`.
+inline void declare_experiment_flags(arg_parser& p) {
+  p.option("task", "sst2 | tweeteval | yelp | sentiment140", "sst2")
+      .option("student", "bow", "bow")
+      .option("prefix", "the prefix for --strategy fixed",
+              "Classify the sentiment of this movie review as positive or negative.")
+      .option("data-dir", "datasets folder (default: $GPTA_DATA_DIR or ../shared/datasets)")
+      .option("k-per-class", "training examples per class (low-resource setting)", "16")
+      .option("dev-per-class", "dev examples per class", "32")
+      .option("test-size", "test examples, carved first and shared by every seed", "1000")
+      .option("split-seed", "seed of the test carve", "0")
+      .option("rounds", "rounds T", "3")
+      .option("epochs", "epochs per round E", "5")
+      .option("batch-size", "batch size", "16")
+      .option("lr", "learning rate", "0.05")
+      .option("dim", "bow embedding size", "64")
+      .option("prefix-budget", "prefix budget in student tokens", "32")
+      .option("out", "run folder (run.json per run)", "runs/latest")
+      .flag("quiet", "no progress output");
+}
+
+inline experiment_config read_experiment_flags(const arg_parser& p) {
+  experiment_config c;
+  c.task = p.choice("task", {"sst2", "tweeteval", "yelp", "sentiment140"});
+  c.student = p.choice("student", {"bow"});
+  c.prefix = p.str("prefix");
+  c.data_dir = p.has("data-dir") ? std::filesystem::path(p.str("data-dir")) : data::default_data_dir();
+  c.k_per_class = p.integer<std::size_t>("k-per-class", 1, 100000);
+  c.dev_per_class = p.integer<std::size_t>("dev-per-class", 1, 100000);
+  c.test_size = p.integer<std::size_t>("test-size", 1, 10000000);
+  c.split_seed = p.integer<std::uint64_t>("split-seed");
+  c.trainer.rounds = p.integer<int>("rounds", 1, 1000);
+  c.trainer.epochs_per_round = p.integer<int>("epochs", 1, 100000);
+  c.trainer.batch_size = p.integer<std::size_t>("batch-size", 1, 1 << 20);
+  c.bow.learning_rate = static_cast<float>(p.real("lr", 1e-6, 10.0));
+  c.bow.dim = p.integer<std::size_t>("dim", 1, 4096);
+  c.trainer.prefix_token_budget = p.integer<std::size_t>("prefix-budget", 0, 512);
+  c.bow.prefix_token_budget = c.trainer.prefix_token_budget;
+  c.trainer.progress = !p.has("quiet");
+  c.out = p.str("out");
+  return c;
+}
+
+struct experiment_data {
+  text_dataset train, dev, test;
+  task_info task;
+};
+
+inline experiment_data load_experiment_data(const experiment_config& c) {
+  text_dataset all = data::load_task(c.task, c.data_dir);
+  if (all.skipped > 0)
+    for (const auto& n : all.notes) std::cerr << "gpta: " << c.task << ": " << n << "\n";
+  const auto split = data::low_resource_split(all, c.k_per_class, c.dev_per_class, c.test_size, c.split_seed, c.seed);
+  experiment_data d{subset(all, split.train), subset(all, split.dev), subset(all, split.test),
+                    data::default_task_info(c.task)};
+  d.task.prefix_token_budget = c.trainer.prefix_token_budget;
+  return d;
+}
+
+template <class Student, class Strategy>
+run_result run_with(Student student, Strategy strategy, const experiment_config& c, const experiment_data& d) {
+  trainer_options o = c.trainer;
+  o.seed = c.seed;
+  basic_trainer<Student, Strategy> t(std::move(student), std::move(strategy), {}, o);
+  if (!c.out.empty()) t.record_to(c.out, c.to_json());
+  return t.fit(d.train, d.dev, d.test, d.task);
+}
+
+template <class Student>
+run_result run_strategy(Student student, const experiment_config& c, const experiment_data& d) {
+  if (c.strategy == "none") return run_with(std::move(student), no_prefix{}, c, d);
+  if (c.strategy == "fixed") return run_with(std::move(student), fixed_prefix{c.prefix}, c, d);
+  throw usage_error("flag --strategy: '" + c.strategy + "' is not one of none|fixed");
+}
+
+/// Runs one (task, student, strategy, seed) experiment end to end.
+inline run_result run_experiment(const experiment_config& c) {
+  const experiment_data d = load_experiment_data(c);
+  if (c.student == "bow") {
+    student::bow_options bo = c.bow;
+    bo.seed = c.seed;
+    auto vocab = student::bow_classifier::fit_vocabulary(d.train.examples, c.min_count);
+    return run_strategy(student::bow_classifier(std::move(vocab), d.train.num_classes(), bo), c, d);
+  }
+  throw usage_error("flag --student: '" + c.student + "' is not one of bow");
+}
+
+inline std::string fixed(double v, int digits = 4) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+inline std::string shorten(const std::string& s, std::size_t n) {
+  return s.size() <= n ? s : s.substr(0, n - 3) + "...";
+}
+
+/// Round-by-round table of one run, then its test score.
+inline void print_run_table(std::ostream& os, const run_result& r) {
+  os << "round  train_loss  dev_acc  dev_f1   prefix\n";
+  for (const auto& rr : r.rounds) {
+    char line[160];
+    std::snprintf(line, sizeof line, "%5d  %10.4f  %7.4f  %7.4f  ", rr.round, rr.train_loss, rr.dev.accuracy,
+                  rr.dev.macro_f1);
+    os << line << '"' << shorten(rr.prefix, 60) << "\"\n";
+  }
+  if (r.test)
+    os << "test (best round " << r.best_round << "): accuracy " << fixed(r.test->accuracy) << ", macro-F1 "
+       << fixed(r.test->macro_f1) << " on " << r.test->count << " examples\n";
+}
+
+struct mean_sd {
+  double mean = 0.0, sd = 0.0;
+};
+
+/// Sample standard deviation (n - 1); zero for a single value.
+inline mean_sd summarize(const std::vector<double>& v) {
+  mean_sd m;
+  if (v.empty()) return m;
+  for (double x : v) m.mean += x;
+  m.mean /= static_cast<double>(v.size());
+  if (v.size() > 1) {
+    for (double x : v) m.sd += (x - m.mean) * (x - m.mean);
+    m.sd = std::sqrt(m.sd / static_cast<double>(v.size() - 1));
+  }
+  return m;
+}
+
+}  // namespace gpta::cli
