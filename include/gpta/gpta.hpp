@@ -10,15 +10,24 @@
 #include <gpta/concepts/student_model.hpp>
 
 #include <gpta/data/example.hpp>
+#include <gpta/data/registry.hpp>
+#include <gpta/data/sampling.hpp>
 #include <gpta/data/task_info.hpp>
 
 #include <gpta/eval/classification_metrics.hpp>
 
+#include <gpta/prompt/description_prefix.hpp>
+#include <gpta/prompt/dialogue_gradient.hpp>
 #include <gpta/prompt/feedback.hpp>
 #include <gpta/prompt/fixed_prefix.hpp>
 #include <gpta/prompt/no_prefix.hpp>
+#include <gpta/prompt/prefix_parser.hpp>
+#include <gpta/prompt/prompt_template.hpp>
+#include <gpta/prompt/random_prefix.hpp>
 #include <gpta/prompt/sanitize.hpp>
+#include <gpta/prompt/score_trajectory.hpp>
 
 #include <gpta/train/basic_trainer.hpp>
 #include <gpta/train/records.hpp>
 #include <gpta/train/run_record.hpp>
+#include <gpta/train/trainer_state.hpp>

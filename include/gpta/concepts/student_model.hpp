@@ -3,6 +3,7 @@
 #pragma once
 
 #include <concepts>
+#include <filesystem>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -66,6 +67,14 @@ concept has_predict_with_loss = has_predict<S> &&
       { s.predict_with_loss(batch, prefix) }
           -> std::same_as<std::pair<std::vector<typename S::prediction_type>, double>>;
     };
+
+/// Optional: `void save(const std::filesystem::path&) const` and `static S load(const std::filesystem::path&)`
+/// - checkpoints; a run recorded with checkpoints can resume after a crash.
+template <class S>
+concept checkpointable_student = requires(const S& s, const std::filesystem::path& p) {
+  s.save(p);
+  { S::load(p) } -> std::same_as<S>;
+};
 
 namespace detail {
 /// Emits one readable static_assert per missing requirement; `Where` names the class template.

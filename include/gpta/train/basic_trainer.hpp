@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <random>
+#include <sstream>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -24,6 +26,7 @@
 #include <gpta/prompt/sanitize.hpp>
 #include <gpta/train/records.hpp>
 #include <gpta/train/run_record.hpp>
+#include <gpta/train/trainer_state.hpp>
 
 namespace gpta {
 
@@ -70,8 +73,33 @@ class basic_trainer {
   }
 
   /// Record the run in `dir`/run.json (atomically, after every round) with `config` stored verbatim.
+  /// Checkpointable students are also saved after every round under `dir`/state/, so that
+  /// resume() can continue a crashed run from its last complete round.
   void record_to(std::filesystem::path dir, boost::json::object config = {}) {
     writer_ = run_writer(std::move(dir), std::move(config));
+  }
+
+  /// Continue the run recorded in `dir` (with the same `config`) from its last complete round.
+  /// Returns false, and starts afresh at the next fit(), when `dir` holds no saved state. The
+  /// strategy's conversation is rebuilt by replaying its feedback: with a caching transport the
+  /// resumed run matches an uninterrupted one exactly.
+  bool resume(std::filesystem::path dir, boost::json::object config = {}) {
+    static_assert(checkpointable_student<Student>,
+                  "gpta::basic_trainer::resume: Student must provide save(path) and static load(path) - see "
+                  "docs/concepts.md#student_model");
+    record_to(std::move(dir), std::move(config));
+    const auto state_file = writer_.dir() / "state" / "trainer.json";
+    if (!std::filesystem::exists(state_file)) return false;
+    trainer_state st = load_trainer_state(state_file);
+    if (st.config != writer_.config()) {
+      std::string key = "(config)";
+      for (const auto& kv : writer_.config())
+        if (!st.config.contains(kv.key()) || st.config.at(kv.key()) != kv.value()) key = std::string(kv.key());
+      throw std::invalid_argument("gpta::basic_trainer::resume: " + state_file.string() +
+                                  " was recorded with a different configuration (field '" + key + "')");
+    }
+    resume_state_ = std::move(st);
+    return true;
   }
 
   /// Runs the loop. `test` is evaluated once, at the end, with the best (prefix, weights) by dev score.
@@ -86,76 +114,78 @@ class basic_trainer {
 
     run_result run;
     run.strategy = std::string(strategy_.name());
-    (detail::call_on_run_begin(callbacks, run_context{run}), ...);
-    writer_.write(run);
-
     task_info t = task;
     t.prefix_token_budget = options_.prefix_token_budget;
-    std::vector<std::string> first = resolve(strategy_.start(t), run, nullptr);
-    if (first.empty()) first.push_back("");
-    std::string incumbent = first.front();
-    if (first.size() > 1) incumbent = pick_by_probe(first, incumbent, train, dev, nullptr).first;
+    loop_state loop;
+    loop.best_state = student_.snapshot();
 
-    typename Student::state_type best_state = student_.snapshot();
-    std::vector<scored_prefix> history;
-    std::vector<candidate_record> all_candidates;
-    int rounds_without_gain = 0;
+    if (resume_state_) {
+      restore_from(*resume_state_, run, loop, t);
+      resume_state_.reset();
+    } else {
+      (detail::call_on_run_begin(callbacks, run_context{run}), ...);
+      writer_.write(run);
+      std::vector<std::string> first = resolve(strategy_.start(t), run);
+      if (first.empty()) first.push_back("");
+      loop.incumbent = first.front();
+      if (first.size() > 1) loop.incumbent = pick_by_probe(first, loop.incumbent, train, dev, nullptr).first;
+    }
 
-    for (int r = 0; r < options_.rounds; ++r) {
+    for (int r = static_cast<int>(run.rounds.size()); r < options_.rounds && !loop.stopped; ++r) {
       const auto r0 = std::chrono::steady_clock::now();
       round_record rec;
       rec.round = r;
-      rec.prefix = incumbent;
-      std::tie(rec.train_loss, rec.steps) = student_phase(train, incumbent, r, callbacks...);
-      rec.dev = evaluate(dev, incumbent);
-      history.push_back({incumbent, rec.dev.score, r});
+      rec.prefix = loop.incumbent;
+      std::tie(rec.train_loss, rec.steps) = student_phase(train, loop.incumbent, r, callbacks...);
+      rec.dev = evaluate(dev, loop.incumbent);
+      loop.history.push_back({loop.incumbent, rec.dev.score, r});
 
       const bool improved = run.best_round < 0 || rec.dev.score > run.best_dev.score;
       if (improved) {
         run.best_round = r;
-        run.best_prefix = incumbent;
+        run.best_prefix = loop.incumbent;
         run.best_dev = rec.dev;
-        best_state = student_.snapshot();
-        rounds_without_gain = 0;
+        loop.best_state = student_.snapshot();
+        loop.rounds_without_gain = 0;
       } else {
-        ++rounds_without_gain;
+        ++loop.rounds_without_gain;
       }
 
       const bool last = r + 1 == options_.rounds;
-      const bool out_of_patience = options_.patience > 0 && rounds_without_gain >= options_.patience;
+      const bool out_of_patience = options_.patience > 0 && loop.rounds_without_gain >= options_.patience;
       const bool out_of_tokens = options_.ta_token_budget > 0 && run.ta_tokens.total_tokens >= options_.ta_token_budget;
       if (!last && !out_of_patience && !out_of_tokens) {
-        round_feedback fb = make_feedback(rec, run, history);
+        round_feedback fb = make_feedback(rec, run, loop.history);
         const std::size_t requests_before = run.ta_requests;
         const token_usage tokens_before = run.ta_tokens;
-        std::vector<std::string> cands = resolve(strategy_.feedback(fb), run, &rec);
+        std::vector<std::string> cands = resolve(strategy_.feedback(fb), run);
+        loop.feedbacks.push_back(std::move(fb));
         rec.ta_requests = run.ta_requests - requests_before;
         rec.ta_tokens = run.ta_tokens;
         rec.ta_tokens.prompt_tokens -= tokens_before.prompt_tokens;
         rec.ta_tokens.completion_tokens -= tokens_before.completion_tokens;
         rec.ta_tokens.total_tokens -= tokens_before.total_tokens;
-        if (!cands.empty()) incumbent = pick_by_probe(cands, incumbent, train, dev, &rec).first;
-        for (const auto& c : rec.candidates) all_candidates.push_back(c);
+        if (!cands.empty()) loop.incumbent = pick_by_probe(cands, loop.incumbent, train, dev, &rec).first;
       }
-      rec.next_prefix = incumbent;
+      rec.next_prefix = loop.incumbent;
       rec.seconds = seconds_since(r0);
       run.rounds.push_back(rec);
       if (out_of_patience) run.status = run_status::stopped_patience;
       if (out_of_tokens) run.status = run_status::stopped_budget;
+      loop.stopped = out_of_patience || out_of_tokens;
       writer_.write(run);
+      checkpoint(run, loop, improved);
       (detail::call_on_round_end(callbacks, round_context{run.rounds.back(), run}), ...);
-      if (out_of_patience || out_of_tokens) break;
     }
 
-    if (!all_candidates.empty()) {
-      const auto wins = std::count_if(all_candidates.begin(), all_candidates.end(),
-                                      [](const candidate_record& c) { return c.beat_incumbent; });
-      run.ta_accuracy = static_cast<double>(wins) / static_cast<double>(all_candidates.size());
-    }
-    student_.restore(best_state);
+    std::size_t wins = 0, proposed = 0;
+    for (const auto& rr : run.rounds)
+      for (const auto& c : rr.candidates) proposed += 1, wins += c.beat_incumbent ? 1 : 0;
+    if (proposed) run.ta_accuracy = static_cast<double>(wins) / static_cast<double>(proposed);
+    student_.restore(loop.best_state);
     if (!test.empty()) run.test = evaluate(test, run.best_prefix);
     if (run.status == run_status::running) run.status = run_status::complete;
-    run.seconds = seconds_since(t0);
+    run.seconds += seconds_since(t0);
     writer_.write(run);
     (detail::call_on_run_end(callbacks, run_context{run}), ...);
     return run;
@@ -198,7 +228,7 @@ class basic_trainer {
   }
 
   /// Sends the strategy's requests until it answers with candidates (bounded by max_ta_turns).
-  std::vector<std::string> resolve(prefix_proposal p, run_result& run, round_record*) {
+  std::vector<std::string> resolve(prefix_proposal p, run_result& run) {
     int turns = 0;
     while (p.request) {
       if (++turns > options_.max_ta_turns)
@@ -336,12 +366,99 @@ class basic_trainer {
     return {best, best_score};
   }
 
+  /// The loop's variables between rounds: what a checkpoint must carry besides the records.
+  struct loop_state {
+    std::string incumbent;
+    typename Student::state_type best_state;
+    std::vector<scored_prefix> history;
+    std::vector<round_feedback> feedbacks;
+    int rounds_without_gain = 0;
+    bool stopped = false;
+  };
+
+  /// After a round: weights to state/student-rN.ckpt, then trainer.json (the commit point), then
+  /// old weight files go. The best round's file is kept: it holds the best weights.
+  void checkpoint(const run_result& run, const loop_state& loop, bool improved) {
+    if constexpr (checkpointable_student<Student>) {
+      if (!writer_.enabled()) return;
+      namespace fs = std::filesystem;
+      const fs::path dir = writer_.dir() / "state";
+      fs::create_directories(dir);
+      const int r = run.rounds.back().round;
+      const std::string name = "student-r" + std::to_string(r) + ".ckpt";
+      student_.save(dir / name);
+      if (improved) best_file_ = name;
+      trainer_state st;
+      st.completed_rounds = static_cast<int>(run.rounds.size());
+      st.incumbent = loop.incumbent;
+      std::ostringstream rng;
+      rng << batch_rng_;
+      st.batch_rng = rng.str();
+      st.best_round = run.best_round;
+      st.best_score = run.best_dev.score;
+      st.rounds_without_gain = loop.rounds_without_gain;
+      st.stopped = loop.stopped;
+      st.student_file = name;
+      st.best_file = best_file_;
+      st.history = loop.history;
+      st.feedbacks = loop.feedbacks;
+      st.config = writer_.config();
+      save_trainer_state(dir / "trainer.json", st);
+      for (const auto& e : fs::directory_iterator(dir)) {
+        const std::string f = e.path().filename().string();
+        if (f.rfind("student-r", 0) == 0 && f != name && f != best_file_) fs::remove(e.path());
+      }
+    } else {
+      (void)run, (void)loop, (void)improved;
+    }
+  }
+
+  /// Rebuilds run records, weights, batch order and the strategy's conversation from a checkpoint.
+  void restore_from(const trainer_state& st, run_result& run, loop_state& loop, const task_info& t) {
+    if constexpr (checkpointable_student<Student>) {
+      const auto dir = writer_.dir() / "state";
+      const auto doc = detail::parse_object_file(writer_.path());
+      run = run_result_from_json(detail::field(doc, "result", writer_.path()));
+      if (run.rounds.size() < static_cast<std::size_t>(st.completed_rounds))
+        throw data_error(errc::bad_record, writer_.path(), 0,
+                         "holds fewer rounds than " + (dir / "trainer.json").string());
+      run.rounds.resize(static_cast<std::size_t>(st.completed_rounds));  // a round past the checkpoint is redone
+      if (!st.stopped) run.status = run_status::running;
+      run.best_round = st.best_round;
+      run.best_prefix = run.rounds.at(static_cast<std::size_t>(st.best_round)).prefix;
+      run.best_dev = run.rounds.at(static_cast<std::size_t>(st.best_round)).dev;
+      run.best_dev.score = st.best_score;
+      run.ta_requests = 0;
+      run.ta_tokens = {};
+      for (const auto& rr : run.rounds) run.ta_requests += rr.ta_requests, run.ta_tokens += rr.ta_tokens;
+      student_ = Student::load(dir / st.best_file);
+      loop.best_state = student_.snapshot();
+      student_ = Student::load(dir / st.student_file);
+      best_file_ = st.best_file;
+      std::istringstream rng(st.batch_rng);
+      rng >> batch_rng_;
+      loop.incumbent = st.incumbent;
+      loop.history = st.history;
+      loop.feedbacks = st.feedbacks;
+      loop.rounds_without_gain = st.rounds_without_gain;
+      loop.stopped = st.stopped;
+      // Replay the strategy's side of the conversation; its TA calls are not counted again.
+      run_result scratch;
+      (void)resolve(strategy_.start(t), scratch);
+      for (const auto& fb : st.feedbacks) (void)resolve(strategy_.feedback(fb), scratch);
+    } else {
+      (void)st, (void)run, (void)loop, (void)t;
+    }
+  }
+
   Student student_;
   Strategy strategy_;
   Transport transport_;
   trainer_options options_;
   Metric metric_;
   run_writer writer_;
+  std::optional<trainer_state> resume_state_;
+  std::string best_file_;
   std::mt19937_64 batch_rng_;
 };
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include <boost/json.hpp>
@@ -68,6 +69,68 @@ inline void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const
        {"seconds", r.seconds}};
 }
 
+// Reading records back (resume). Numbers here are for reporting; the doubles that steer the loop
+// come from the exact trainer state (train/trainer_state.hpp).
+namespace detail {
+inline double num(const boost::json::value& v) { return v.to_number<double>(); }
+template <class T>
+std::optional<T> opt(const boost::json::value& v, T (*read)(const boost::json::value&)) {
+  if (v.is_null()) return std::nullopt;
+  return read(v);
+}
+inline token_usage usage_from(const boost::json::value& v) {
+  return {v.at("prompt_tokens").to_number<std::int64_t>(), v.at("completion_tokens").to_number<std::int64_t>(),
+          v.at("total_tokens").to_number<std::int64_t>()};
+}
+inline eval_result eval_from(const boost::json::value& v) {
+  eval_result e;
+  e.metric = v.at("metric").as_string().c_str();
+  e.score = num(v.at("score"));
+  e.accuracy = num(v.at("accuracy"));
+  e.macro_f1 = num(v.at("macro_f1"));
+  e.loss = num(v.at("loss"));
+  e.count = v.at("count").to_number<std::size_t>();
+  for (const auto& c : v.at("per_class").as_array())
+    e.per_class.push_back({c.at("label").as_string().c_str(), num(c.at("precision")), num(c.at("recall")),
+                           num(c.at("f1")), c.at("support").to_number<std::size_t>()});
+  return e;
+}
+inline round_record round_from(const boost::json::value& v) {
+  round_record r;
+  r.round = static_cast<int>(v.at("round").to_number<std::int64_t>());
+  r.prefix = v.at("prefix").as_string().c_str();
+  r.train_loss = num(v.at("train_loss"));
+  r.dev = eval_from(v.at("dev"));
+  r.steps = v.at("steps").to_number<std::size_t>();
+  r.incumbent_probe_score = opt<double>(v.at("incumbent_probe_score"), num);
+  for (const auto& c : v.at("candidates").as_array())
+    r.candidates.push_back({c.at("prefix").as_string().c_str(), num(c.at("probe_score")),
+                            c.at("beat_incumbent").as_bool(), c.at("accepted").as_bool()});
+  r.ta_accuracy = opt<double>(v.at("ta_accuracy"), num);
+  r.ta_tokens = usage_from(v.at("ta_tokens"));
+  r.ta_requests = v.at("ta_requests").to_number<std::size_t>();
+  r.seconds = num(v.at("seconds"));
+  r.next_prefix = v.at("next_prefix").as_string().c_str();
+  return r;
+}
+}  // namespace detail
+
+/// The rounds, TA usage and strategy name of a run.json written by run_writer (for resume).
+[[nodiscard]] inline run_result run_result_from_json(const boost::json::value& result) {
+  run_result r;
+  r.strategy = result.at("strategy").as_string().c_str();
+  const std::string status = result.at("status").as_string().c_str();
+  for (auto st : {run_status::running, run_status::complete, run_status::stopped_patience, run_status::stopped_budget})
+    if (status == to_string(st)) r.status = st;
+  for (const auto& rr : result.at("rounds").as_array()) r.rounds.push_back(detail::round_from(rr));
+  r.best_round = static_cast<int>(result.at("best_round").to_number<std::int64_t>());
+  r.best_prefix = result.at("best_prefix").as_string().c_str();
+  r.best_dev = detail::eval_from(result.at("best_dev"));
+  r.ta_tokens = detail::usage_from(result.at("ta_tokens"));
+  r.ta_requests = result.at("ta_requests").to_number<std::size_t>();
+  return r;
+}
+
 /// Pretty-ish JSON: one top-level key per line, so diffs of run.json stay readable.
 [[nodiscard]] inline std::string to_json_text(const boost::json::object& o) {
   std::string out = "{\n";
@@ -91,6 +154,7 @@ class run_writer {
   [[nodiscard]] bool enabled() const noexcept { return !dir_.empty(); }
   [[nodiscard]] const std::filesystem::path& dir() const noexcept { return dir_; }
   [[nodiscard]] std::filesystem::path path() const { return dir_ / "run.json"; }
+  [[nodiscard]] const boost::json::object& config() const noexcept { return config_; }
 
   void write(const run_result& r) const {
     if (!enabled()) return;

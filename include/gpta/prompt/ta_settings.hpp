@@ -1,0 +1,52 @@
+// Settings and counters shared by the strategies that consult the teaching assistant: model and
+// sampling knobs, how several candidates are asked for, and how many corrective turns are allowed.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <gpta/prompt/token_estimate.hpp>
+
+namespace gpta {
+
+/// How n candidates are asked for.
+enum class candidate_mode {
+  /// request.n = 1 and the prompt asks for n different prefixes, each in its own tags. The default:
+  /// local servers cap or ignore `n` (llama-server, llama-cpp-python), one answer that sees its
+  /// own earlier lines gives more varied candidates, and it is one assistant turn to keep.
+  tagged_list,
+  /// request.n = n and the prompt asks for one prefix; every choice is parsed. For hosted APIs
+  /// where n choices cost one prompt.
+  n_choices
+};
+
+struct ta_settings {
+  std::string model;  ///< sent as-is; empty lets the transport or server use its default
+  std::optional<double> temperature = 0.7;
+  std::optional<int> max_tokens = 512;
+  /// Request i carries seed + i, so repeated identical prompts still differ while a run stays
+  /// reproducible against a deterministic server.
+  std::optional<std::int64_t> seed;
+  candidate_mode mode = candidate_mode::tagged_list;
+  /// Corrective turns per exchange; after that many unusable replies the strategy throws.
+  std::size_t max_corrections = 2;
+  /// After a round (not in round 0): when the corrections are used up, keep the incumbent
+  /// (return no candidates) instead of throwing.
+  bool keep_incumbent_when_exhausted = false;
+  /// Measures prefixes against the budget (e.g. the student tokenizer). Empty: words.
+  token_counter count;
+};
+
+struct ta_counters {
+  std::size_t requests = 0;           ///< requests handed to the trainer, corrections included
+  std::size_t replies = 0;            ///< replies received
+  std::size_t replies_parsed = 0;     ///< replies that gave at least one usable prefix
+  std::size_t corrections_sent = 0;   ///< corrective turns
+  std::size_t prefixes_accepted = 0;  ///< prefixes handed to the trainer
+  std::size_t exhausted = 0;          ///< exchanges that ended without a prefix (incumbent kept)
+  std::size_t turns_dropped = 0;      ///< conversation turns dropped to stay within the token budget
+};
+
+}  // namespace gpta
