@@ -14,7 +14,9 @@ namespace gpta::cli {
 int cmd_train(const std::vector<std::string>& args) {
   arg_parser p("train");
   declare_experiment_flags(p);
-  p.option("strategy", "none | fixed", "none").option("seed", "seed of sampling, init and batches", "1");
+  p.option("strategy", "none | fixed", "none")
+      .option("seed", "seed of sampling, init and batches", "1")
+      .flag("resume", "continue the run recorded in --out from its last complete round");
   p.parse(args);
   if (p.help_requested()) {
     std::cout << p.usage();
@@ -23,6 +25,7 @@ int cmd_train(const std::vector<std::string>& args) {
   experiment_config c = read_experiment_flags(p);
   c.strategy = p.choice("strategy", {"none", "fixed"});
   c.seed = p.integer<std::uint64_t>("seed");
+  c.resume = p.has("resume");
   const run_result r = run_experiment(c);
   std::cout << "task " << c.task << ", student " << c.student << ", strategy " << c.strategy << ", seed " << c.seed
             << ", " << c.k_per_class << " training examples per class\n";

@@ -17,6 +17,7 @@
 #include <gpta/data/sampling.hpp>
 #include <gpta/gpta.hpp>
 #include <gpta/student/bow_classifier.hpp>
+#include <gpta/train/prefix_repository.hpp>
 
 #include "cli.hpp"
 
@@ -37,6 +38,9 @@ struct experiment_config {
   trainer_options trainer;
   student::bow_options bow;
   std::size_t min_count = 1;
+  bool resume = false;                     ///< continue the run in `out` from its last complete round
+  std::filesystem::path init_prefix_from;  ///< prefix repository to start from (same domain)
+  std::filesystem::path save_prefix_to;    ///< prefix repository to add the best prefix to
 
   [[nodiscard]] boost::json::object to_json() const {
     return {{"task", task},
@@ -54,7 +58,8 @@ struct experiment_config {
             {"batch_size", trainer.batch_size},
             {"learning_rate", bow.learning_rate},
             {"dim", bow.dim},
-            {"prefix_token_budget", trainer.prefix_token_budget}};
+            {"prefix_token_budget", trainer.prefix_token_budget},
+            {"init_prefix_from", init_prefix_from.string()}};
   }
 };
 
@@ -76,6 +81,8 @@ inline void declare_experiment_flags(arg_parser& p) {
       .option("dim", "bow embedding size", "64")
       .option("prefix-budget", "prefix budget in student tokens", "32")
       .option("out", "run folder (run.json per run)", "runs/latest")
+      .option("init-prefix-from", "prefix repository (JSON): its best prefix of the task's domain competes in round 0")
+      .option("save-prefix-to", "prefix repository (JSON) to add each run's best prefix to")
       .flag("quiet", "no progress output");
 }
 
@@ -98,6 +105,8 @@ inline experiment_config read_experiment_flags(const arg_parser& p) {
   c.bow.prefix_token_budget = c.trainer.prefix_token_budget;
   c.trainer.progress = !p.has("quiet");
   c.out = p.str("out");
+  if (p.has("init-prefix-from")) c.init_prefix_from = p.str("init-prefix-from");
+  if (p.has("save-prefix-to")) c.save_prefix_to = p.str("save-prefix-to");
   return c;
 }
 
@@ -121,9 +130,30 @@ template <class Student, class Strategy>
 run_result run_with(Student student, Strategy strategy, const experiment_config& c, const experiment_data& d) {
   trainer_options o = c.trainer;
   o.seed = c.seed;
+  if (!c.init_prefix_from.empty()) {
+    const auto repo = prefix_repository::load(c.init_prefix_from);
+    if (auto e = repo.best(d.task.domain)) {
+      std::cerr << "gpta: starting from \"" << e->prefix << "\" (" << e->dataset << ", " << e->metric << " "
+                << e->score << ")\n";
+      o.initial_prefixes.push_back(e->prefix);
+    } else {
+      std::cerr << "gpta: " << c.init_prefix_from.string() << " holds no prefix of domain '" << d.task.domain << "'\n";
+    }
+  }
   basic_trainer<Student, Strategy> t(std::move(student), std::move(strategy), {}, o);
-  if (!c.out.empty()) t.record_to(c.out, c.to_json());
-  return t.fit(d.train, d.dev, d.test, d.task);
+  if (c.resume) {
+    if (!t.resume(c.out, c.to_json())) std::cerr << "gpta: nothing to resume in " << c.out.string() << ", starting afresh\n";
+  } else if (!c.out.empty()) {
+    t.record_to(c.out, c.to_json());
+  }
+  run_result r = t.fit(d.train, d.dev, d.test, d.task);
+  if (!c.save_prefix_to.empty() && r.best_round >= 0) {
+    auto repo = prefix_repository::load(c.save_prefix_to);
+    repo.add({r.best_prefix, d.task.name, d.task.domain, r.best_dev.metric, r.best_dev.score, r.best_round,
+              r.strategy, "", ""});
+    repo.save(c.save_prefix_to);
+  }
+  return r;
 }
 
 template <class Student>

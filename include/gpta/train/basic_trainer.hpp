@@ -46,6 +46,9 @@ struct trainer_options {
   std::size_t prefix_token_budget = 32;
   int max_ta_turns = 4;              ///< TA requests per proposal, corrective turns included
   bool progress = true;              ///< progress bar / lines on stderr
+  /// Transfer: prefixes learned elsewhere (see prefix_repository) that compete with the strategy's
+  /// first prefix by probe before round 0.
+  std::vector<std::string> initial_prefixes;
 };
 
 template <student_model Student, prompt_strategy Strategy, llm_transport Transport = null_transport,
@@ -75,7 +78,9 @@ class basic_trainer {
   /// Record the run in `dir`/run.json (atomically, after every round) with `config` stored verbatim.
   /// Checkpointable students are also saved after every round under `dir`/state/, so that
   /// resume() can continue a crashed run from its last complete round.
+  /// A fresh record: saved state of an earlier run in `dir` is removed, so it cannot be resumed by mistake.
   void record_to(std::filesystem::path dir, boost::json::object config = {}) {
+    std::filesystem::remove_all(dir / "state");
     writer_ = run_writer(std::move(dir), std::move(config));
   }
 
@@ -87,7 +92,7 @@ class basic_trainer {
     static_assert(checkpointable_student<Student>,
                   "gpta::basic_trainer::resume: Student must provide save(path) and static load(path) - see "
                   "docs/concepts.md#student_model");
-    record_to(std::move(dir), std::move(config));
+    writer_ = run_writer(std::move(dir), std::move(config));
     const auto state_file = writer_.dir() / "state" / "trainer.json";
     if (!std::filesystem::exists(state_file)) return false;
     trainer_state st = load_trainer_state(state_file);
@@ -127,6 +132,7 @@ class basic_trainer {
       writer_.write(run);
       std::vector<std::string> first = resolve(strategy_.start(t), run);
       if (first.empty()) first.push_back("");
+      for (const auto& p : options_.initial_prefixes) first.push_back(sanitize_prefix(p));
       loop.incumbent = first.front();
       if (first.size() > 1) loop.incumbent = pick_by_probe(first, loop.incumbent, train, dev, nullptr).first;
     }
