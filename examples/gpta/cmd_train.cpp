@@ -1,5 +1,6 @@
 // `gpta train` (one strategy, one seed) and `gpta compare` (strategies x seeds on the same splits).
 #include <filesystem>
+#include <memory>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -8,6 +9,7 @@
 
 #include "cli.hpp"
 #include "experiment.hpp"
+#include "plot.hpp"
 
 namespace gpta::cli {
 
@@ -31,6 +33,8 @@ int cmd_train(const std::vector<std::string>& args) {
             << ", " << c.k_per_class << " training examples per class\n";
   print_run_table(std::cout, r);
   std::cout << "record: " << (c.out / "run.json").string() << "\n";
+  if (auto png = write_plot(c.out, {{c.strategy, {&r}}}, c.task + ": " + c.strategy + ", seed " + std::to_string(c.seed)))
+    std::cout << "plot: " << png->string() << "\n";
   return 0;
 }
 
@@ -57,6 +61,8 @@ int cmd_compare(const std::vector<std::string>& args) {
 
   boost::json::array rows;
   std::vector<std::string> lines;
+  std::vector<std::unique_ptr<run_result>> results;
+  plot_series series;
   for (const auto& strategy : strategies) {
     std::vector<double> acc, f1;
     for (auto seed : seeds) {
@@ -65,7 +71,9 @@ int cmd_compare(const std::vector<std::string>& args) {
       c.seed = seed;
       c.out = base.out / strategy / ("seed-" + std::to_string(seed));
       std::cerr << "gpta compare: " << strategy << ", seed " << seed << "\n";
-      const run_result r = run_experiment(c);
+      results.push_back(std::make_unique<run_result>(run_experiment(c)));
+      const run_result& r = *results.back();
+      series[strategy].push_back(&r);
       acc.push_back(r.test->accuracy);
       f1.push_back(r.test->macro_f1);
       rows.push_back({{"strategy", strategy}, {"seed", seed}, {"test_accuracy", r.test->accuracy},
@@ -85,6 +93,8 @@ int cmd_compare(const std::vector<std::string>& args) {
   std::cout << "strategy    seeds  test accuracy      test macro-F1\n";
   for (const auto& l : lines) std::cout << l << "\n";
   std::cout << "record: " << (base.out / "compare.json").string() << "\n";
+  if (auto png = write_plot(base.out, series, base.task + ", " + std::to_string(base.k_per_class) + " per class"))
+    std::cout << "plot: " << png->string() << "\n";
   return 0;
 }
 

@@ -30,4 +30,5 @@
 #include <gpta/train/basic_trainer.hpp>
 #include <gpta/train/records.hpp>
 #include <gpta/train/run_record.hpp>
+#include <gpta/train/prefix_repository.hpp>
 #include <gpta/train/trainer_state.hpp>
