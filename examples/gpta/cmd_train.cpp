@@ -16,7 +16,7 @@ namespace gpta::cli {
 int cmd_train(const std::vector<std::string>& args) {
   arg_parser p("train");
   declare_experiment_flags(p);
-  p.option("strategy", "none | fixed", "none")
+  p.option("strategy", "none | fixed | random | description | dialogue | opro", "none")
       .option("seed", "seed of sampling, init and batches", "1")
       .flag("resume", "continue the run recorded in --out from its last complete round");
   p.parse(args);
@@ -25,13 +25,17 @@ int cmd_train(const std::vector<std::string>& args) {
     return 0;
   }
   experiment_config c = read_experiment_flags(p);
-  c.strategy = p.choice("strategy", {"none", "fixed"});
+  c.strategy = p.choice("strategy", {"none", "fixed", "random", "description", "dialogue", "opro"});
   c.seed = p.integer<std::uint64_t>("seed");
   c.resume = p.has("resume");
-  const run_result r = run_experiment(c);
+  const experiment_result er = run_experiment(c);
+  const run_result& r = er.run;
   std::cout << "task " << c.task << ", student " << c.student << ", strategy " << c.strategy << ", seed " << c.seed
             << ", " << c.k_per_class << " training examples per class\n";
   print_run_table(std::cout, r);
+  if (er.exposure)
+    std::cout << "training examples that reached the TA: " << er.exposure->examples_exposed << " ("
+              << er.exposure->requests << " requests audited, " << er.exposure->refused << " refused)\n";
   std::cout << "record: " << (c.out / "run.json").string() << "\n";
   if (auto png = write_plot(c.out, {{c.strategy, {&r}}}, c.task + ": " + c.strategy + ", seed " + std::to_string(c.seed)))
     std::cout << "plot: " << png->string() << "\n";
@@ -57,40 +61,50 @@ int cmd_compare(const std::vector<std::string>& args) {
     seeds.push_back(one.integer<std::uint64_t>("seeds"));
   }
   for (const auto& s : strategies)
-    if (s != "none" && s != "fixed") throw usage_error("flag --strategies: '" + s + "' is not one of none|fixed");
+    if (s != "none" && s != "fixed" && s != "random" && s != "description" && s != "dialogue" && s != "opro")
+      throw usage_error("flag --strategies: '" + s + "' is not one of none|fixed|random|description|dialogue|opro");
 
   boost::json::array rows;
   std::vector<std::string> lines;
   std::vector<std::unique_ptr<run_result>> results;
   plot_series series;
   for (const auto& strategy : strategies) {
-    std::vector<double> acc, f1;
+    std::vector<double> acc, f1, ta_acc, tokens;
+    std::size_t exposed = 0;
     for (auto seed : seeds) {
       experiment_config c = base;
       c.strategy = strategy;
       c.seed = seed;
       c.out = base.out / strategy / ("seed-" + std::to_string(seed));
       std::cerr << "gpta compare: " << strategy << ", seed " << seed << "\n";
-      results.push_back(std::make_unique<run_result>(run_experiment(c)));
+      experiment_result er = run_experiment(c);
+      if (er.exposure) exposed += er.exposure->examples_exposed;
+      results.push_back(std::make_unique<run_result>(std::move(er.run)));
       const run_result& r = *results.back();
+      if (r.ta_accuracy) ta_acc.push_back(*r.ta_accuracy);
+      tokens.push_back(static_cast<double>(r.ta_tokens.total_tokens));
       series[strategy].push_back(&r);
       acc.push_back(r.test->accuracy);
       f1.push_back(r.test->macro_f1);
       rows.push_back({{"strategy", strategy}, {"seed", seed}, {"test_accuracy", r.test->accuracy},
                       {"test_macro_f1", r.test->macro_f1}, {"best_round", r.best_round},
+                      {"best_prefix", r.best_prefix}, {"ta_tokens", r.ta_tokens.total_tokens},
+                      {"ta_accuracy", r.ta_accuracy ? boost::json::value(*r.ta_accuracy) : boost::json::value()},
+                      {"examples_exposed", er.exposure ? er.exposure->examples_exposed : 0},
                       {"run", c.out.string()}});
     }
-    const mean_sd a = summarize(acc), f = summarize(f1);
-    char line[200];
-    std::snprintf(line, sizeof line, "%-10s %6zu  %.4f ± %.4f   %.4f ± %.4f", strategy.c_str(), seeds.size(), a.mean,
-                  a.sd, f.mean, f.sd);
+    const mean_sd a = summarize(acc), f = summarize(f1), t = summarize(ta_acc), k = summarize(tokens);
+    char line[240];
+    std::snprintf(line, sizeof line, "%-11s %5zu  %.4f ± %.4f   %.4f ± %.4f   %-13s %9.0f  %7zu", strategy.c_str(),
+                  seeds.size(), a.mean, a.sd, f.mean, f.sd,
+                  ta_acc.empty() ? "-" : (fixed(t.mean, 2) + " ± " + fixed(t.sd, 2)).c_str(), k.mean, exposed);
     lines.push_back(line);
   }
   boost::json::object doc{{"format", "gpta.compare/1"}, {"config", base.to_json()}, {"runs", rows}};
   detail::write_file_atomic(base.out / "compare.json", to_json_text(doc));
   std::cout << "task " << base.task << ", student " << base.student << ", " << base.k_per_class
             << " training examples per class, test set of " << base.test_size << "\n";
-  std::cout << "strategy    seeds  test accuracy      test macro-F1\n";
+  std::cout << "strategy    seeds  test accuracy     test macro-F1     TA accuracy   TA tokens  exposed\n";
   for (const auto& l : lines) std::cout << l << "\n";
   std::cout << "record: " << (base.out / "compare.json").string() << "\n";
   if (auto png = write_plot(base.out, series, base.task + ", " + std::to_string(base.k_per_class) + " per class"))

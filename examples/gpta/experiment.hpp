@@ -20,6 +20,7 @@
 #include <gpta/train/prefix_repository.hpp>
 
 #include "cli.hpp"
+#include "ta.hpp"
 
 namespace gpta::cli {
 
@@ -41,6 +42,7 @@ struct experiment_config {
   bool resume = false;                     ///< continue the run in `out` from its last complete round
   std::filesystem::path init_prefix_from;  ///< prefix repository to start from (same domain)
   std::filesystem::path save_prefix_to;    ///< prefix repository to add the best prefix to
+  ta_config ta;
 
   [[nodiscard]] boost::json::object to_json() const {
     return {{"task", task},
@@ -59,7 +61,10 @@ struct experiment_config {
             {"learning_rate", bow.learning_rate},
             {"dim", bow.dim},
             {"prefix_token_budget", trainer.prefix_token_budget},
-            {"init_prefix_from", init_prefix_from.string()}};
+            {"init_prefix_from", init_prefix_from.string()},
+            {"candidates", trainer.candidates},
+            {"ta_model", ta.model},
+            {"ta_temperature", ta.temperature}};
   }
 };
 
@@ -84,6 +89,7 @@ inline void declare_experiment_flags(arg_parser& p) {
       .option("init-prefix-from", "prefix repository (JSON): its best prefix of the task's domain competes in round 0")
       .option("save-prefix-to", "prefix repository (JSON) to add each run's best prefix to")
       .flag("quiet", "no progress output");
+  declare_ta_flags(p);
 }
 
 inline experiment_config read_experiment_flags(const arg_parser& p) {
@@ -107,6 +113,8 @@ inline experiment_config read_experiment_flags(const arg_parser& p) {
   c.out = p.str("out");
   if (p.has("init-prefix-from")) c.init_prefix_from = p.str("init-prefix-from");
   if (p.has("save-prefix-to")) c.save_prefix_to = p.str("save-prefix-to");
+  c.trainer.candidates = p.integer<std::size_t>("candidates", 1, 64);
+  c.ta = read_ta_flags(p);
   return c;
 }
 
@@ -126,10 +134,18 @@ inline experiment_data load_experiment_data(const experiment_config& c) {
   return d;
 }
 
-template <class Student, class Strategy>
-run_result run_with(Student student, Strategy strategy, const experiment_config& c, const experiment_data& d) {
+/// One run's result plus what reached the teaching assistant.
+struct experiment_result {
+  run_result run;
+  std::optional<audit_summary> exposure;  ///< none for strategies that never consult the TA
+};
+
+template <class Student, class Strategy, class Transport = null_transport>
+run_result run_with(Student student, Strategy strategy, const experiment_config& c, const experiment_data& d,
+                    Transport transport = {}) {
   trainer_options o = c.trainer;
   o.seed = c.seed;
+  o.keep_incumbent_on_ta_error = true;  // a TA outage costs a round's candidates, not the run
   if (!c.init_prefix_from.empty()) {
     const auto repo = prefix_repository::load(c.init_prefix_from);
     if (auto e = repo.best(d.task.domain)) {
@@ -140,7 +156,7 @@ run_result run_with(Student student, Strategy strategy, const experiment_config&
       std::cerr << "gpta: " << c.init_prefix_from.string() << " holds no prefix of domain '" << d.task.domain << "'\n";
     }
   }
-  basic_trainer<Student, Strategy> t(std::move(student), std::move(strategy), {}, o);
+  basic_trainer<Student, Strategy, Transport> t(std::move(student), std::move(strategy), std::move(transport), o);
   if (c.resume) {
     if (!t.resume(c.out, c.to_json())) std::cerr << "gpta: nothing to resume in " << c.out.string() << ", starting afresh\n";
   } else if (!c.out.empty()) {
@@ -156,15 +172,57 @@ run_result run_with(Student student, Strategy strategy, const experiment_config&
   return r;
 }
 
+/// Adds the exposure summary to the finished run's run.json (atomically).
+inline void record_exposure(const experiment_config& c, const audit_summary& s) {
+  if (c.out.empty()) return;
+  const auto file = c.out / "run.json";
+  boost::json::object doc = detail::parse_object_file(file);
+  doc["exposure"] = {{"requests", s.requests},
+                     {"refused", s.refused},
+                     {"failed", s.failed},
+                     {"examples_exposed", s.examples_exposed},
+                     {"log", (c.out / "exposure.jsonl").string()}};
+  gpta::detail::write_file_atomic(file, to_json_text(doc));
+}
+
 template <class Student>
-run_result run_strategy(Student student, const experiment_config& c, const experiment_data& d) {
-  if (c.strategy == "none") return run_with(std::move(student), no_prefix{}, c, d);
-  if (c.strategy == "fixed") return run_with(std::move(student), fixed_prefix{c.prefix}, c, d);
-  throw usage_error("flag --strategy: '" + c.strategy + "' is not one of none|fixed");
+experiment_result run_strategy(Student student, const experiment_config& c, const experiment_data& d) {
+  if (c.strategy == "none") return {run_with(std::move(student), no_prefix{}, c, d), std::nullopt};
+  if (c.strategy == "fixed") return {run_with(std::move(student), fixed_prefix{c.prefix}, c, d), std::nullopt};
+  if (c.strategy == "random") {
+    random_prefix_options ro;
+    ro.reference = c.prefix;  // same length as the fixed prefix: controls for "any prefix helps"
+    ro.seed = c.seed;
+    return {run_with(std::move(student), random_prefix{ro}, c, d), std::nullopt};
+  }
+  std::vector<std::string> texts;
+  for (const auto& e : d.train.examples) texts.push_back(e.text);
+  ta_stack ta(c.ta, texts, c.out);
+  experiment_result out;
+  const ta_settings settings = make_ta_settings(c.ta, c.seed);
+  if (c.strategy == "description") {
+    description_prefix_options so;
+    so.ta = settings;
+    out.run = run_with(std::move(student), description_prefix{so}, c, d, ta.transport());
+  } else if (c.strategy == "dialogue") {
+    dialogue_gradient_options so;
+    so.ta = settings;
+    so.conversation_token_budget = c.ta.context_tokens;
+    out.run = run_with(std::move(student), dialogue_gradient{so}, c, d, ta.transport());
+  } else if (c.strategy == "opro") {
+    score_trajectory_options so;
+    so.ta = settings;
+    out.run = run_with(std::move(student), score_trajectory{so}, c, d, ta.transport());
+  } else {
+    throw usage_error("flag --strategy: '" + c.strategy + "' is not one of none|fixed|random|description|dialogue|opro");
+  }
+  out.exposure = ta.summary();
+  record_exposure(c, *out.exposure);
+  return out;
 }
 
 /// Runs one (task, student, strategy, seed) experiment end to end.
-inline run_result run_experiment(const experiment_config& c) {
+inline experiment_result run_experiment(const experiment_config& c) {
   const experiment_data d = load_experiment_data(c);
   if (c.student == "bow") {
     student::bow_options bo = c.bow;
@@ -194,6 +252,9 @@ inline void print_run_table(std::ostream& os, const run_result& r) {
                   rr.dev.macro_f1);
     os << line << '"' << shorten(rr.prefix, 60) << "\"\n";
   }
+  if (r.ta_accuracy)
+    os << "TA accuracy " << fixed(*r.ta_accuracy) << " over the run, " << r.ta_requests << " TA requests, "
+       << r.ta_tokens.total_tokens << " tokens\n";
   if (r.test)
     os << "test (best round " << r.best_round << "): accuracy " << fixed(r.test->accuracy) << ", macro-F1 "
        << fixed(r.test->macro_f1) << " on " << r.test->count << " examples\n";

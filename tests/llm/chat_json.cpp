@@ -32,7 +32,7 @@ BOOST_AUTO_TEST_CASE(error_category_has_stable_ids) {
   BOOST_TEST(ec.category().name() == std::string("gpta.llm"));
   BOOST_TEST(ec.message() == "quota_exceeded");
   BOOST_TEST(ec.value() == 4);  // part of the interface: ids never renumber
-  BOOST_TEST(gpta::error_id(gpta::make_error_code(gpta::llm_errc::empty_response)) == "empty_response");
+  BOOST_TEST(gpta::llm_error_id(gpta::make_error_code(gpta::llm_errc::empty_response)) == "empty_response");
   BOOST_TEST(static_cast<int>(gpta::llm_errc::connection_failed) == 1);
   BOOST_TEST(static_cast<int>(gpta::llm_errc::response_too_large) == 9);
   gpta::llm_error e(gpta::llm_errc::rate_limited, "HTTP 429: slow down", 429, "slow down", "rate_limit_exceeded");

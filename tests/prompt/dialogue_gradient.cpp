@@ -237,11 +237,19 @@ BOOST_AUTO_TEST_CASE(after_a_round_exhausted_corrections_can_keep_the_incumbent)
   BOOST_TEST(s.conversation().back().role == "assistant");
   BOOST_TEST(s.feedback(sample_feedback()).request.has_value());
 
-  // Round 0 has no incumbent to keep: it throws even with the option set.
+  // Round 0: the incumbent is the empty prefix, so the option gives no candidates there too.
   gpta::dialogue_gradient s0(o);
   (void)s0.start(task());
   (void)s0.on_reply(reply("nothing"));
-  BOOST_CHECK_THROW((void)s0.on_reply(reply("nothing")), std::runtime_error);
+  const auto p0 = s0.on_reply(reply("nothing"));
+  BOOST_TEST(p0.candidates.empty());
+  BOOST_TEST(!p0.request.has_value());
+  // Without the option, round 0 still throws rather than pass raw text on.
+  o.ta.keep_incumbent_when_exhausted = false;
+  gpta::dialogue_gradient s1(o);
+  (void)s1.start(task());
+  (void)s1.on_reply(reply("nothing"));
+  BOOST_CHECK_THROW((void)s1.on_reply(reply("nothing")), std::runtime_error);
 }
 
 BOOST_AUTO_TEST_CASE(an_unanswered_exchange_is_dropped_before_the_next_feedback_turn) {

@@ -105,3 +105,34 @@ BOOST_AUTO_TEST_CASE(word_and_ta_token_estimates) {
   BOOST_TEST(gpta::approx_ta_tokens("a b c d     ") == 4u);
   BOOST_TEST(gpta::approx_ta_tokens("internationalization") == 5u);  // 20 bytes / 4
 }
+
+BOOST_AUTO_TEST_CASE(a_labelled_prefix_line_is_accepted_when_there_are_no_tags) {
+  const auto r = gpta::parse_prefixes("Sure!\n\nPrefix: \"Decide whether the review is positive or negative.\"\nHope it helps.");
+  BOOST_TEST_REQUIRE(r.ok());
+  BOOST_TEST(r.prefixes.at(0) == "Decide whether the review is positive or negative.");
+  // The labelled form goes through the same checks as a tagged block.
+  const auto over = gpta::parse_prefixes("prefix: one two three four", {.budget = 3});
+  BOOST_TEST(!over.ok());
+  // Looser text is still refused: nothing unparsed reaches the student.
+  BOOST_TEST(!gpta::parse_prefixes("The prefix should be about sentiment.").ok());
+}
+
+BOOST_AUTO_TEST_CASE(a_block_without_words_is_refused) {
+  const auto r = gpta::parse_prefixes("<prefix>...</prefix><prefix>Rate the mood.</prefix>");
+  BOOST_TEST(r.prefixes == std::vector<std::string>{"Rate the mood."});
+  BOOST_TEST(r.summary().find("has no words") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_bare_one_line_answer_is_a_prefix_only_when_allowed) {
+  const std::string answer = "  Decide if the review is positive or negative.  ";
+  BOOST_TEST(!gpta::parse_prefixes(answer).ok());
+  gpta::prefix_parse_options o;
+  o.accept_bare_line = true;
+  const auto r = gpta::parse_prefixes(answer, o);
+  BOOST_TEST_REQUIRE(r.ok());
+  BOOST_TEST(r.prefixes.at(0) == "Decide if the review is positive or negative.");
+  // Several lines, or over budget, are still refused.
+  BOOST_TEST(!gpta::parse_prefixes("Sure.\nDecide the label.", o).ok());
+  o.budget = 3;
+  BOOST_TEST(!gpta::parse_prefixes(answer, o).ok());
+}

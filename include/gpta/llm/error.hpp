@@ -65,7 +65,8 @@ class llm_category_impl final : public std::error_category {
 }
 
 /// The stable id of an error code in the gpta.llm category, or the code's own message otherwise.
-[[nodiscard]] inline std::string error_id(const std::error_code& ec) {
+/// (gpta::error_id in detail/error.hpp names data errors "gpta.<id>"; this one gives the bare id.)
+[[nodiscard]] inline std::string llm_error_id(const std::error_code& ec) {
   if (ec.category() == llm_category()) return std::string(to_string(static_cast<llm_errc>(ec.value())));
   return ec.message();
 }

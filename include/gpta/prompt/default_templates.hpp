@@ -7,7 +7,7 @@
 namespace gpta::default_templates {
 
 /// System turn of the description and dialogue strategies.
-inline constexpr std::string_view system = R"gpta(You are a teaching assistant for a small neural network, the student. You help it by writing a prefix: a short instruction that is placed in front of every input the student reads. You never see the student's training data. Write each prefix as plain text between <prefix> and </prefix> tags, with nothing else inside the tags.)gpta";
+inline constexpr std::string_view system = R"gpta(You are a teaching assistant for a small neural network, the student. You help it by writing a prefix: a short instruction that is placed in front of every input the student reads. You never see the student's training data. Write each prefix as plain text between <prefix> and </prefix> tags, with nothing else inside the tags, for example: <prefix>Read the text and decide which label fits it best.</prefix>)gpta";
 
 /// Round 0: the TA writes a prefix from the user's description of the task.
 inline constexpr std::string_view description = R"gpta(Task: {{task_type}}

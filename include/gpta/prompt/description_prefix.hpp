@@ -79,7 +79,7 @@ class description_prefix {
   prefix_proposal start(const task_info& task) {
     const std::size_t n = options_.candidates == 0 ? 1 : options_.candidates;
     session_.reset(turns_.render(task, session_.answer_values(n, task.prefix_token_budget)));
-    return session_.ask(n, task.prefix_token_budget, false);
+    return session_.ask(n, task.prefix_token_budget);
   }
   /// Description only: the TA is not consulted again, the incumbent stays.
   prefix_proposal feedback(const round_feedback&) { return prefix_proposal::none(); }

@@ -59,7 +59,7 @@ class dialogue_gradient {
     task_ = task;
     const std::size_t n = options_.first_candidates == 0 ? 1 : options_.first_candidates;
     session_.reset(turns_.render(task, session_.answer_values(n, task.prefix_token_budget)));
-    return session_.ask(n, task.prefix_token_budget, false);
+    return session_.ask(n, task.prefix_token_budget);
   }
 
   /// Appends the feedback turn and asks for revised prefixes. A request still unanswered (the
@@ -70,7 +70,7 @@ class dialogue_gradient {
     const std::size_t n = options_.candidates != 0 ? options_.candidates
                                                    : (fb.candidates_wanted == 0 ? 1 : fb.candidates_wanted);
     session_.add_user_turn(feedback_text(fb, n));
-    return session_.ask(n, fb.prefix_token_budget, true);
+    return session_.ask(n, fb.prefix_token_budget);
   }
 
   prefix_proposal on_reply(const chat_response& reply) { return session_.on_reply(reply); }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,9 @@ struct prefix_parse_options {
   token_counter count;
   /// Keep at most this many prefixes (0 = all); later blocks are ignored without complaint.
   std::size_t max_prefixes = 0;
+  /// For small TAs that ignore the tag format: an answer with neither tags nor a `prefix:`
+  /// line that is one single line is taken whole as one block (same checks). Off by default.
+  bool accept_bare_line = false;
 };
 
 struct prefix_parse_result {
@@ -57,6 +61,37 @@ namespace detail {
     i += len;
   }
   return std::string_view::npos;
+}
+
+/// True when `s` holds a letter or digit (any non-ASCII byte counts: it is part of a word).
+[[nodiscard]] inline bool has_word_character(std::string_view s) noexcept {
+  for (char c : s) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b >= 0x80 || (b >= '0' && b <= '9') || ((b | 0x20) >= 'a' && (b | 0x20) <= 'z')) return true;
+  }
+  return false;
+}
+
+/// The text of the first line reading `prefix: "..."` or `prefix: ...` (label case-insensitive,
+/// surrounding quotes removed), if any.
+[[nodiscard]] inline std::optional<std::string> labelled_prefix(std::string_view answer) {
+  std::size_t line_start = 0;
+  while (line_start <= answer.size()) {
+    std::size_t line_end = answer.find('\n', line_start);
+    if (line_end == std::string_view::npos) line_end = answer.size();
+    std::string_view line = answer.substr(line_start, line_end - line_start);
+    while (!line.empty() && (line.front() == ' ' || line.front() == '*' || line.front() == '-')) line.remove_prefix(1);
+    if (line.size() > 7 && find_ascii_ci(line, "prefix:", 0) == 0) {
+      std::string_view text = line.substr(7);
+      while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+      while (!text.empty() && (text.back() == ' ' || text.back() == '\r')) text.remove_suffix(1);
+      if (text.size() >= 2 && text.front() == '"' && text.back() == '"') text = text.substr(1, text.size() - 2);
+      if (!text.empty()) return std::string(text);
+    }
+    if (line_end == answer.size()) break;
+    line_start = line_end + 1;
+  }
+  return std::nullopt;
 }
 
 }  // namespace detail
@@ -101,6 +136,10 @@ namespace detail {
       out.problems.push_back(which + " is empty");
       continue;
     }
+    if (!detail::has_word_character(clean)) {
+      out.problems.push_back(which + " has no words (\"" + clean + "\")");
+      continue;
+    }
     const std::size_t length = measure_prefix(clean, options.count);
     if (options.budget != 0 && length > options.budget) {
       out.problems.push_back(which + " has " + std::to_string(length) + " " + unit + ", more than the limit of " +
@@ -113,7 +152,24 @@ namespace detail {
     if (options.max_prefixes != 0 && out.prefixes.size() >= options.max_prefixes) continue;
     out.prefixes.push_back(std::move(clean));
   }
-  if (block == 0) out.problems.push_back("the answer has no <prefix>...</prefix> block");
+  if (block == 0) {
+    // Small instruction-tuned TAs often write `Prefix: "..."` instead of tags; that labelled
+    // form is parsed as one block (same checks), anything looser is still refused.
+    if (auto labelled = detail::labelled_prefix(answer)) {
+      std::string tagged = "<prefix>" + *labelled + "</prefix>";
+      prefix_parse_result again = parse_prefixes(tagged, options);
+      if (again.ok()) return again;
+      out.problems = std::move(again.problems);
+      return out;
+    }
+    const std::string bare = sanitize_prefix(answer);
+    if (options.accept_bare_line && !bare.empty() && answer.find_first_of("\n<") == std::string_view::npos) {
+      prefix_parse_options strict = options;
+      strict.accept_bare_line = false;
+      return parse_prefixes("<prefix>" + bare + "</prefix>", strict);
+    }
+    out.problems.push_back("the answer has no <prefix>...</prefix> block");
+  }
   return out;
 }
 

@@ -48,7 +48,7 @@ class score_trajectory {
     task_ = task;
     const std::size_t n = options_.first_candidates == 0 ? 1 : options_.first_candidates;
     session_.reset(messages({}, "score", n, task.prefix_token_budget));
-    return session_.ask(n, task.prefix_token_budget, false);
+    return session_.ask(n, task.prefix_token_budget);
   }
 
   prefix_proposal feedback(const round_feedback& fb) {
@@ -57,7 +57,7 @@ class score_trajectory {
                                                    : (fb.candidates_wanted == 0 ? 1 : fb.candidates_wanted);
     const std::string metric = fb.metric_name.empty() ? std::string("score") : detail::or_not_given(fb.metric_name);
     session_.reset(messages(fb.history, metric, n, fb.prefix_token_budget));
-    return session_.ask(n, fb.prefix_token_budget, true);
+    return session_.ask(n, fb.prefix_token_budget);
   }
 
   prefix_proposal on_reply(const chat_response& reply) { return session_.on_reply(reply); }

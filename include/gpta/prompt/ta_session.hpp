@@ -77,15 +77,13 @@ class ta_session {
   /// nothing the TA needs.
   void set_conversation_budget(std::size_t budget) noexcept { conversation_budget_ = budget; }
 
-  /// The request for `wanted` prefixes of at most `budget` (words or counter units). `may_give_up`:
-  /// an incumbent exists, so settings.keep_incumbent_when_exhausted may apply.
-  [[nodiscard]] prefix_proposal ask(std::size_t wanted, std::size_t budget, bool may_give_up) {
+  /// The request for `wanted` prefixes of at most `budget` (words or counter units).
+  [[nodiscard]] prefix_proposal ask(std::size_t wanted, std::size_t budget) {
     require_idle("ask");
     if (messages_.empty() || messages_.back().role != "user")
       throw std::logic_error(component_ + ": a request must end with a user turn");
     wanted_ = wanted == 0 ? 1 : wanted;
     budget_ = budget;
-    may_give_up_ = may_give_up;
     corrections_ = 0;
     exchange_start_ = messages_.size() - 1;
     pending_ = true;
@@ -98,7 +96,7 @@ class ta_session {
     if (!pending_) throw std::logic_error(component_ + ": received a TA reply it never asked for");
     ++counters_.replies;
     prefix_parse_result parsed;
-    const prefix_parse_options po{budget_, settings_.count, 0};
+    const prefix_parse_options po{budget_, settings_.count, 0, settings_.accept_bare_line};
     if (reply.choices.empty()) parsed.problems.push_back("the reply held no answer");
     for (std::size_t c = 0; c < reply.choices.size(); ++c) {
       prefix_parse_result one = parse_prefixes(reply.choices[c].content, po);
@@ -132,7 +130,8 @@ class ta_session {
       return prefix_proposal::ask(build_request());
     }
     pending_ = false;
-    if (may_give_up_ && settings_.keep_incumbent_when_exhausted) {
+    // In round 0 the incumbent is "no prefix": the trainer starts from the empty string.
+    if (settings_.keep_incumbent_when_exhausted) {
       ++counters_.exhausted;
       return prefix_proposal::none();
     }
@@ -216,7 +215,6 @@ class ta_session {
   std::size_t budget_ = 0;
   std::size_t corrections_ = 0;
   std::size_t exchange_start_ = 0;  ///< index of the user turn the current exchange began with
-  bool may_give_up_ = false;
   bool pending_ = false;
 };
 

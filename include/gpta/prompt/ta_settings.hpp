@@ -32,11 +32,14 @@ struct ta_settings {
   candidate_mode mode = candidate_mode::tagged_list;
   /// Corrective turns per exchange; after that many unusable replies the strategy throws.
   std::size_t max_corrections = 2;
-  /// After a round (not in round 0): when the corrections are used up, keep the incumbent
-  /// (return no candidates) instead of throwing.
+  /// When the corrections are used up, keep the incumbent (return no candidates) instead of
+  /// throwing; in round 0 the incumbent is the empty prefix.
   bool keep_incumbent_when_exhausted = false;
   /// Measures prefixes against the budget (e.g. the student tokenizer). Empty: words.
   token_counter count;
+  /// Accept a one-line answer without tags as a prefix (see prefix_parse_options): for small
+  /// TAs such as SmolLM2-135M that rarely follow the tag format.
+  bool accept_bare_line = false;
 };
 
 struct ta_counters {

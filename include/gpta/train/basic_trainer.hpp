@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -45,6 +46,9 @@ struct trainer_options {
   std::size_t candidates = 4;        ///< n revised prefixes asked for after each round
   std::size_t prefix_token_budget = 32;
   int max_ta_turns = 4;              ///< TA requests per proposal, corrective turns included
+  /// After a round, a failed TA exchange (transport error, unusable answers) keeps the incumbent
+  /// and is recorded in the round, instead of ending the run. Round 0 failures always throw.
+  bool keep_incumbent_on_ta_error = false;
   bool progress = true;              ///< progress bar / lines on stderr
   /// Transfer: prefixes learned elsewhere (see prefix_repository) that compete with the strategy's
   /// first prefix by probe before round 0.
@@ -164,7 +168,14 @@ class basic_trainer {
         round_feedback fb = make_feedback(rec, run, loop.history);
         const std::size_t requests_before = run.ta_requests;
         const token_usage tokens_before = run.ta_tokens;
-        std::vector<std::string> cands = resolve(strategy_.feedback(fb), run);
+        std::vector<std::string> cands;
+        try {
+          cands = resolve(strategy_.feedback(fb), run);
+        } catch (const std::exception& e) {
+          if (!options_.keep_incumbent_on_ta_error) throw;
+          rec.ta_error = e.what();
+          if (options_.progress) std::fprintf(stderr, "gpta: round %d: TA failed, keeping the incumbent: %s\n", r, e.what());
+        }
         loop.feedbacks.push_back(std::move(fb));
         rec.ta_requests = run.ta_requests - requests_before;
         rec.ta_tokens = run.ta_tokens;
@@ -349,6 +360,10 @@ class basic_trainer {
     std::size_t best_index = candidates.size();
     std::vector<candidate_record> records;
     for (std::size_t i = 0; i < candidates.size(); ++i) {
+      if (candidates[i] == incumbent) {  // cannot beat itself: recorded, not probed again
+        records.push_back({candidates[i], incumbent_score, false, false});
+        continue;
+      }
       const double s = probe(candidates[i], train, dev_subset);
       student_.restore(state);
       records.push_back({candidates[i], s, s > incumbent_score, false});

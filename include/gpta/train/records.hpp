@@ -31,6 +31,7 @@ struct round_record {
   std::optional<double> ta_accuracy;  ///< share of candidates that beat the incumbent (none proposed: empty)
   token_usage ta_tokens;              ///< TA tokens spent after this round
   std::size_t ta_requests = 0;
+  std::string ta_error;               ///< why the TA gave no candidates (kept incumbent), if it failed
   double seconds = 0.0;               ///< wall time of the round
   std::string next_prefix;            ///< the incumbent for the next round
 };

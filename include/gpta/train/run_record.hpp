@@ -51,6 +51,7 @@ inline void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const
        {"ta_accuracy", detail::optional_json(r.ta_accuracy)},
        {"ta_tokens", boost::json::value_from(r.ta_tokens)},
        {"ta_requests", r.ta_requests},
+       {"ta_error", r.ta_error},
        {"seconds", r.seconds},
        {"next_prefix", r.next_prefix}};
 }
@@ -109,6 +110,7 @@ inline round_record round_from(const boost::json::value& v) {
   r.ta_accuracy = opt<double>(v.at("ta_accuracy"), num);
   r.ta_tokens = usage_from(v.at("ta_tokens"));
   r.ta_requests = v.at("ta_requests").to_number<std::size_t>();
+  r.ta_error = v.at("ta_error").as_string().c_str();
   r.seconds = num(v.at("seconds"));
   r.next_prefix = v.at("next_prefix").as_string().c_str();
   return r;

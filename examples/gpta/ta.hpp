@@ -1,0 +1,125 @@
+// The gpta tool's teaching assistant: flags, the transport stack (HTTP -> cache -> audit), and
+// the strategies that consult it. Every run's requests are audited against its training texts.
+#pragma once
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gpta/llm.hpp>
+#include <gpta/prompt/description_prefix.hpp>
+#include <gpta/prompt/dialogue_gradient.hpp>
+#include <gpta/prompt/random_prefix.hpp>
+#include <gpta/prompt/score_trajectory.hpp>
+
+#include "cli.hpp"
+
+namespace gpta::cli {
+
+inline const std::vector<std::string> offline_strategies{"none", "fixed", "random"};
+inline const std::vector<std::string> ta_strategies{"description", "dialogue", "opro"};
+
+struct ta_config {
+  std::string base_url;
+  std::string api_key;
+  std::string model;
+  double temperature = 0.7;
+  int max_tokens = 256;
+  double timeout_s = 120;
+  int max_retries = 2;
+  std::size_t context_tokens = 2000;  ///< conversation budget of the dialogue (approximate TA tokens)
+  std::filesystem::path cache_dir;  ///< empty: no cache
+  bool replay_only = false;
+  bool lenient = false;  ///< accept one-line answers without tags (small TAs)
+};
+
+inline std::string env_or(const char* name, std::string fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string(v) : fallback;
+}
+
+inline void declare_ta_flags(arg_parser& p) {
+  p.option("candidates", "revised prefixes asked for after each round", "4")
+      .option("ta-base-url", "OpenAI-compatible base URL of the TA (default: $OPENAI_BASE_URL)")
+      .option("ta-api-key", "API key of the TA (default: $OPENAI_API_KEY)")
+      .option("ta-model", "TA model (default: $GPTA_MODEL, else SmolLM2-135M-Instruct)")
+      .option("ta-temperature", "TA sampling temperature", "0.7")
+      .option("ta-max-tokens", "TA answer length cap", "256")
+      .option("ta-timeout-s", "deadline of one TA request", "120")
+      .option("ta-context", "approximate TA tokens the dialogue may keep (fit the server's context)", "2000")
+      .option("ta-cache", "cache TA answers in this folder (reruns replay them)")
+      .flag("ta-replay-only", "fail on a TA request that is not in --ta-cache (deterministic reruns)")
+      .flag("ta-lenient", "accept a one-line answer without <prefix> tags (for small TAs such as SmolLM2-135M)");
+}
+
+inline ta_config read_ta_flags(const arg_parser& p) {
+  ta_config t;
+  t.base_url = p.get("ta-base-url").value_or(env_or("OPENAI_BASE_URL", "http://127.0.0.1:8089/v1"));
+  t.api_key = p.get("ta-api-key").value_or(env_or("OPENAI_API_KEY", ""));
+  t.model = p.get("ta-model").value_or(env_or("GPTA_MODEL", "SmolLM2-135M-Instruct"));
+  t.temperature = p.real("ta-temperature", 0.0, 2.0);
+  t.max_tokens = p.integer<int>("ta-max-tokens", 16, 1 << 16);
+  t.timeout_s = p.real("ta-timeout-s", 0.001, 86400.0);
+  t.context_tokens = p.integer<std::size_t>("ta-context", 256, 1 << 20);
+  if (p.has("ta-cache")) t.cache_dir = p.str("ta-cache");
+  t.replay_only = p.has("ta-replay-only");
+  t.lenient = p.has("ta-lenient");
+  if (t.replay_only && t.cache_dir.empty()) throw usage_error("flag --ta-replay-only needs --ta-cache");
+  return t;
+}
+
+/// The transport stack of one run. The audit sees the run's training texts and allows no
+/// exemplar: a request quoting a training example is refused before it leaves the process.
+class ta_stack {
+ public:
+  ta_stack(const ta_config& c, const std::vector<std::string>& training_texts, const std::filesystem::path& run_dir) {
+    openai_options o;
+    o.base_url = c.base_url;
+    o.api_key = c.api_key;
+    o.request_timeout = std::chrono::milliseconds(static_cast<long long>(c.timeout_s * 1000));
+    o.retry.max_retries = 2;
+    http_ = std::make_unique<openai_transport>(o);
+    audit_options a;
+    if (!run_dir.empty()) {
+      std::filesystem::create_directories(run_dir);
+      a.log_path = run_dir / "exposure.jsonl";
+      std::filesystem::remove(a.log_path);
+    }
+    a.exemplar_budget = 0;
+    if (!c.cache_dir.empty()) {
+      cache_ = std::make_unique<caching_transport<openai_transport&>>(
+          *http_, cache_options{c.cache_dir, c.replay_only ? cache_mode::replay_only : cache_mode::read_write});
+      audited_ = std::make_unique<audited_transport<any_transport>>(any_transport(std::ref(*cache_)), training_texts, a);
+    } else {
+      audited_ = std::make_unique<audited_transport<any_transport>>(any_transport(std::ref(*http_)), training_texts, a);
+    }
+  }
+
+  [[nodiscard]] any_transport transport() { return any_transport(std::ref(*audited_)); }
+  [[nodiscard]] audit_summary summary() const { return audited_->summary(); }
+  [[nodiscard]] std::size_t cache_hits() const { return cache_ ? cache_->hits() : 0; }
+
+ private:
+  std::unique_ptr<openai_transport> http_;
+  std::unique_ptr<caching_transport<openai_transport&>> cache_;
+  std::unique_ptr<audited_transport<any_transport>> audited_;
+};
+
+inline ta_settings make_ta_settings(const ta_config& c, std::uint64_t seed) {
+  ta_settings s;
+  s.model = c.model;
+  s.temperature = c.temperature;
+  s.max_tokens = c.max_tokens;
+  s.seed = static_cast<std::int64_t>(seed);
+  // Small TAs often answer badly after a round; keep the incumbent rather than end the run.
+  s.keep_incumbent_when_exhausted = true;
+  s.accept_bare_line = c.lenient;
+  return s;
+}
+
+}  // namespace gpta::cli
