@@ -70,7 +70,7 @@ class basic_trainer {
                 Metric metric = {})
       : student_(std::move(student)),
         strategy_(std::move(strategy)),
-        transport_(std::move(transport)),
+        transport_(std::forward<Transport>(transport)),
         options_(options),
         metric_(std::move(metric)) {
     if (options_.rounds < 1) throw std::invalid_argument("gpta::basic_trainer: rounds must be >= 1");
@@ -234,7 +234,7 @@ class basic_trainer {
   [[nodiscard]] Student& student() noexcept { return student_; }
   [[nodiscard]] const Student& student() const noexcept { return student_; }
   [[nodiscard]] Strategy& strategy() noexcept { return strategy_; }
-  [[nodiscard]] Transport& transport() noexcept { return transport_; }
+  [[nodiscard]] std::remove_reference_t<Transport>& transport() noexcept { return transport_; }
   [[nodiscard]] const trainer_options& options() const noexcept { return options_; }
 
  private:
