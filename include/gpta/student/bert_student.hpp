@@ -1,0 +1,338 @@
+// Pretrained BERT-family student (MiniLM-L6 and kin) fine-tuned in C++: a gpta::student_model that
+// reads `[CLS] prefix [SEP] input [SEP]`, trained with AdamW, warm-up/decay and gradient clipping.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <numeric>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include <gpta/data/example.hpp>
+#include <gpta/nn/adamw.hpp>
+#include <gpta/nn/bert_batch.hpp>
+#include <gpta/nn/bert_checkpoint.hpp>
+#include <gpta/nn/bert_encoder.hpp>
+#include <gpta/nn/bert_heads.hpp>
+#include <gpta/nn/grad_clip.hpp>
+#include <gpta/nn/lr_schedule.hpp>
+#include <gpta/student/bert_config.hpp>
+#include <gpta/text/wordpiece.hpp>
+
+namespace gpta {
+
+/// Hyper-parameters of a BERT student. Runtime values, not template parameters: none of them
+/// changes generated code. Threads come from OMP_NUM_THREADS / Eigen::setNbThreads (process-wide
+/// settings the student does not touch).
+struct bert_student_options {
+  std::size_t num_labels = 2;
+  nn::bert_pooling pooling = nn::bert_pooling::mean;  ///< all-MiniLM-L6-v2 was trained with mean pooling
+  std::size_t max_length = 128;                        ///< whole sequence, specials and prefix included
+  std::size_t prefix_budget = 32;                      ///< most prefix word pieces kept
+  double learning_rate = 5e-5;                         ///< peak of the warm-up/decay schedule
+  double weight_decay = 0.01;                          ///< not on biases and LayerNorm
+  double adam_beta1 = 0.9, adam_beta2 = 0.999, adam_epsilon = 1e-8;
+  std::int64_t warmup_steps = 0;
+  std::int64_t total_steps = 0;  ///< 0: no decay after warm-up
+  double max_grad_norm = 1.0;    ///< 0: no clipping
+  double classifier_dropout = 0.1;
+  bool dropout = true;           ///< false: no dropout anywhere (deterministic training forward)
+  std::uint64_t seed = 0;        ///< head initialisation and dropout masks
+  std::size_t eval_batch_size = 64;
+
+  void validate() const {
+    auto bad = [](const std::string& what) { throw std::invalid_argument("gpta::bert_student: " + what); };
+    if (num_labels < 2) bad("num_labels must be >= 2");
+    if (max_length < 3) bad("max_length must be >= 3");
+    if (eval_batch_size == 0) bad("eval_batch_size must be > 0");
+    if (!(max_grad_norm >= 0)) bad("max_grad_norm must be >= 0");
+    nn::linear_warmup_decay{learning_rate, warmup_steps, total_steps}.validate();
+  }
+};
+
+/// Everything a probe needs to go back: parameters, AdamW moments and the step counter.
+template <class Scalar>
+struct bert_student_state {
+  nn::column_vector<Scalar> parameters;
+  nn::basic_adamw_state<Scalar> optimizer;
+  std::int64_t step = 0;
+};
+
+/// A BERT encoder plus task head as a gpta::student_model. `Head` picks the task; today
+/// sequence classification over gpta::text_example (span extraction and multiple choice heads
+/// exist in nn/bert_heads.hpp and wait for their example types).
+template <class Head = nn::sequence_classification_head<float>>
+class basic_bert_student {
+  static_assert(std::is_same_v<Head, nn::sequence_classification_head<float>>,
+                "gpta::basic_bert_student: only nn::sequence_classification_head<float> is wired to an example type "
+                "so far - see docs/concepts.md#student_model");
+
+ public:
+  using scalar_type = float;
+  using head_type = Head;
+  using example_type = text_example;
+  using prediction_type = int;
+  using state_type = bert_student_state<scalar_type>;
+
+  /// A randomly initialised model of `config` (BERT's N(0, 0.02) init): tests and from-scratch runs.
+  basic_bert_student(const bert_config& config, text::wordpiece_tokenizer tokenizer, bert_student_options options)
+      : basic_bert_student(config, std::move(tokenizer), std::move(options), true) {}
+
+  /// Loads `model_dir`/{config.json, vocab.txt, model.safetensors}; the head starts fresh.
+  [[nodiscard]] static basic_bert_student from_pretrained(const std::filesystem::path& model_dir,
+                                                          bert_student_options options = {}) {
+    basic_bert_student s(load_bert_config(model_dir / "config.json"),
+                         text::wordpiece_tokenizer::from_vocab_file(model_dir / "vocab.txt"), std::move(options), false);
+    const auto report = nn::load_parameters(s.params_, model_dir / "model.safetensors");
+    // Only what the checkpoint lacks (the new head) needs initialising: BERT's N(0, 0.02).
+    s.params_.init_bert_style(s.options_.seed, 0.02, report.missing);
+    return s;
+  }
+
+ private:
+  basic_bert_student(const bert_config& config, text::wordpiece_tokenizer tokenizer, bert_student_options options,
+                     bool initialise)
+      : config_(config), tokenizer_(std::move(tokenizer)), options_(std::move(options)) {
+    options_.validate();
+    if (options_.max_length > config_.max_position_embeddings)
+      throw std::invalid_argument("gpta::bert_student: max_length " + std::to_string(options_.max_length) +
+                                  " exceeds the model's max_position_embeddings " +
+                                  std::to_string(config_.max_position_embeddings));
+    if (!options_.dropout) config_.hidden_dropout_prob = config_.attention_probs_dropout_prob = 0.0;
+    encoder_ = nn::bert_encoder<scalar_type>(config_, params_);
+    head_ = Head(params_, encoder_.hidden_size(), static_cast<Eigen::Index>(options_.num_labels), options_.pooling,
+                 options_.dropout ? options_.classifier_dropout : 0.0);
+    if (initialise) params_.init_bert_style(options_.seed);
+    optimizer_ = nn::basic_adamw<scalar_type>(nn::adamw_options{options_.learning_rate, options_.adam_beta1,
+                                                                options_.adam_beta2, options_.adam_epsilon,
+                                                                options_.weight_decay});
+    for (const auto& s : params_.slots()) optimizer_.add_parameter(s.rows, s.cols, s.decay);
+  }
+
+ public:
+  /// One AdamW step on `batch` with `prefix` attached; the batch's mean loss before the update.
+  double train_step(std::span<const text_example> batch, std::string_view prefix) {
+    if (batch.empty()) throw std::invalid_argument("gpta::bert_student::train_step: empty batch");
+    return train_step(encode(batch, prefix), labels_of(batch));
+  }
+
+  /// The same step on an already encoded batch (pre-tokenised data, benchmarks).
+  double train_step(const nn::bert_batch& b, std::span<const int> labels) {
+    if (static_cast<Eigen::Index>(labels.size()) != b.batch_size)
+      throw std::invalid_argument("gpta::bert_student::train_step: one label per sequence");
+    const nn::dropout_context drop{options_.seed, static_cast<std::uint64_t>(step_), options_.dropout};
+    params_.zero_grad();
+    encoder_.forward(b, params_, drop, work_.encoder, true);
+    head_.forward(work_.encoder.output(), b, params_, drop, work_.head);
+    const double loss = nn::softmax_cross_entropy_rows<scalar_type>(work_.head.logits, labels, &work_.d_logits);
+    head_.backward(b, params_, drop, work_.head, work_.d_logits, work_.d_hidden);
+    encoder_.backward(b, params_, drop, work_.encoder, work_.d_hidden);
+    auto grads = params_.grads();
+    last_grad_norm_ = options_.max_grad_norm > 0 ? nn::clip_global_norm(grads, options_.max_grad_norm)
+                                                 : std::sqrt(grads.template cast<double>().squaredNorm());
+    ++step_;
+    optimizer_.set_learning_rate(schedule()(step_));
+    optimizer_.begin_step();
+    update_parameters();
+    return loss;
+  }
+
+  [[nodiscard]] std::vector<int> predict(std::span<const text_example> batch, std::string_view prefix) const {
+    std::vector<int> out(batch.size());
+    evaluate(batch, prefix, [&](std::size_t i, const auto& logits_row) {
+      Eigen::Index best = 0;
+      logits_row.maxCoeff(&best);
+      out[i] = static_cast<int>(best);
+    });
+    return out;
+  }
+
+  /// Mean cross-entropy over `batch`, no update, no dropout.
+  [[nodiscard]] double loss(std::span<const text_example> batch, std::string_view prefix) const {
+    if (batch.empty()) return 0.0;
+    double total = 0;
+    evaluate(batch, prefix, [&](std::size_t i, const auto& logits_row) {
+      const auto z = logits_row.array();
+      const float mx = z.maxCoeff();
+      const int y = batch[i].label;
+      if (y < 0 || static_cast<std::size_t>(y) >= options_.num_labels)
+        throw std::invalid_argument("gpta::bert_student::loss: label " + std::to_string(y) + " outside [0, " +
+                                    std::to_string(options_.num_labels) + ")");
+      total += static_cast<double>(mx + std::log((z - mx).exp().sum()) - z(y));
+    });
+    return total / static_cast<double>(batch.size());
+  }
+
+  /// Logits [sequences x labels] of an encoded batch, inference mode.
+  [[nodiscard]] nn::row_matrix<scalar_type> logits(const nn::bert_batch& b) const {
+    return with_inference_workspace([&](workspace& ws) {
+      const nn::dropout_context no_dropout{};
+      encoder_.forward(b, params_, no_dropout, ws.encoder, false);
+      head_.forward(ws.encoder.output(), b, params_, no_dropout, ws.head);
+      return nn::row_matrix<scalar_type>(ws.head.logits);
+    });
+  }
+
+  [[nodiscard]] state_type snapshot() const { return {params_.values(), optimizer_.state(), step_}; }
+
+  void restore(const state_type& s) {
+    if (s.parameters.size() != params_.values().size())
+      throw std::invalid_argument("gpta::bert_student::restore: snapshot of a differently shaped model");
+    optimizer_.set_state(s.optimizer);
+    params_.values() = s.parameters;
+    step_ = s.step;
+  }
+
+  /// Weights (encoder and head) as safetensors, atomically; optimiser moments stay in snapshots.
+  void save(const std::filesystem::path& path) const {
+    nn::save_parameters(params_, path,
+                        {{"format", "pt"},
+                         {"gpta.kind", "bert_student"},
+                         {"gpta.num_labels", std::to_string(options_.num_labels)},
+                         {"gpta.step", std::to_string(step_)}});
+  }
+
+  /// Loads weights written by save() (or any checkpoint holding every tensor, head included).
+  void load(const std::filesystem::path& path) { (void)nn::load_parameters(params_, path, {""}); }
+
+  /// Length bucketing for an epoch: batches of similar encoded length, in a seeded random order.
+  [[nodiscard]] std::vector<std::vector<std::size_t>> length_buckets(std::span<const text_example> examples,
+                                                                     std::string_view prefix, std::size_t batch_size,
+                                                                     std::uint64_t seed) const {
+    std::vector<std::size_t> lengths;
+    lengths.reserve(examples.size());
+    for (const auto& e : examples)
+      lengths.push_back(tokenizer_.encode_with_prefix(prefix, e.text, options_.max_length, options_.prefix_budget).size());
+    return nn::length_buckets(lengths, batch_size, seed);
+  }
+
+  /// The padded batch the student would feed its encoder (inspection, benchmarks).
+  [[nodiscard]] nn::bert_batch encode(std::span<const text_example> batch, std::string_view prefix) const {
+    std::vector<nn::token_sequence> seqs;
+    seqs.reserve(batch.size());
+    for (const auto& e : batch) {
+      const auto enc = tokenizer_.encode_with_prefix(prefix, e.text, options_.max_length, options_.prefix_budget);
+      seqs.push_back({{enc.input_ids.begin(), enc.input_ids.end()}, {enc.token_type_ids.begin(), enc.token_type_ids.end()}});
+    }
+    return nn::make_bert_batch(seqs, tokenizer_.pad_id());
+  }
+
+  [[nodiscard]] nn::linear_warmup_decay schedule() const {
+    return {options_.learning_rate, options_.warmup_steps, options_.total_steps};
+  }
+  [[nodiscard]] std::int64_t steps() const noexcept { return step_; }
+  [[nodiscard]] double last_grad_norm() const noexcept { return last_grad_norm_; }
+  [[nodiscard]] const bert_student_options& options() const noexcept { return options_; }
+  [[nodiscard]] const bert_config& config() const noexcept { return config_; }
+  [[nodiscard]] const text::wordpiece_tokenizer& tokenizer() const noexcept { return tokenizer_; }
+  [[nodiscard]] const nn::parameter_store<scalar_type>& parameters() const noexcept { return params_; }
+  [[nodiscard]] nn::parameter_store<scalar_type>& parameters() noexcept { return params_; }
+  [[nodiscard]] const nn::bert_encoder<scalar_type>& encoder() const noexcept { return encoder_; }
+
+ private:
+  struct workspace {
+    nn::bert_encoder_workspace<scalar_type> encoder;
+    typename Head::workspace head;
+    nn::row_matrix<scalar_type> d_logits, d_hidden;
+  };
+
+  // Inference buffers kept between const calls (fresh ones cost page faults on every call); a
+  // concurrent caller that finds them busy uses its own. Copies start empty.
+  struct inference_cache {
+    std::mutex mutex;
+    workspace work;
+    inference_cache() = default;
+    inference_cache(const inference_cache&) {}
+    inference_cache& operator=(const inference_cache&) { return *this; }
+  };
+
+  template <class Body>
+  decltype(auto) with_inference_workspace(Body&& body) const {
+    std::unique_lock lock(inference_.mutex, std::try_to_lock);
+    if (lock.owns_lock()) return body(inference_.work);
+    workspace local;
+    return body(local);
+  }
+
+  std::vector<int> labels_of(std::span<const text_example> batch) const {
+    std::vector<int> labels;
+    labels.reserve(batch.size());
+    for (const auto& e : batch) {
+      if (e.label < 0 || static_cast<std::size_t>(e.label) >= options_.num_labels)
+        throw std::invalid_argument("gpta::bert_student::train_step: label " + std::to_string(e.label) +
+                                    " outside [0, " + std::to_string(options_.num_labels) + ")");
+      labels.push_back(e.label);
+    }
+    return labels;
+  }
+
+  // Inference in chunks sorted by length (little padding), results handed back in input order.
+  template <class Visit>
+  void evaluate(std::span<const text_example> batch, std::string_view prefix, Visit&& visit) const {
+    std::vector<std::size_t> lengths;
+    lengths.reserve(batch.size());
+    for (const auto& e : batch)
+      lengths.push_back(tokenizer_.encode_with_prefix(prefix, e.text, options_.max_length, options_.prefix_budget).size());
+    std::vector<std::size_t> order(batch.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return lengths[a] < lengths[b]; });
+    const nn::dropout_context no_dropout{};
+    with_inference_workspace([&](workspace& ws) {
+      for (std::size_t first = 0; first < order.size(); first += options_.eval_batch_size) {
+        const std::size_t n = std::min(options_.eval_batch_size, order.size() - first);
+        std::vector<text_example> chunk;
+        chunk.reserve(n);
+        for (std::size_t k = 0; k < n; ++k) chunk.push_back(batch[order[first + k]]);
+        const nn::bert_batch b = encode(chunk, prefix);
+        encoder_.forward(b, params_, no_dropout, ws.encoder, false);
+        head_.forward(ws.encoder.output(), b, params_, no_dropout, ws.head);
+        for (std::size_t k = 0; k < n; ++k) visit(order[first + k], ws.head.logits.row(static_cast<Eigen::Index>(k)));
+      }
+    });
+  }
+
+  void update_parameters() {
+    const auto& slots = params_.slots();
+    const auto count = static_cast<std::ptrdiff_t>(slots.size());
+    // Slots are independent: spread them over threads (the word embedding table alone is half
+    // the parameters, so its slot is taken first).
+#if defined(_OPENMP)
+#pragma omp parallel for schedule(dynamic, 1)
+#endif
+    for (std::ptrdiff_t i = 0; i < count; ++i) {
+      const auto id = static_cast<std::size_t>(i);
+      auto value = params_.value(id);
+      const auto grad = std::as_const(params_).grad(id);
+      optimizer_.update(id, value, grad);
+    }
+  }
+
+  bert_config config_;
+  text::wordpiece_tokenizer tokenizer_;
+  bert_student_options options_;
+  nn::parameter_store<scalar_type> params_;
+  nn::bert_encoder<scalar_type> encoder_;
+  Head head_;
+  nn::basic_adamw<scalar_type> optimizer_;
+  std::int64_t step_ = 0;
+  double last_grad_norm_ = 0;
+  workspace work_;
+  mutable inference_cache inference_;
+};
+
+/// The MiniLM (or any BERT) sentence classifier: `gpta train --student minilm`.
+using bert_student = basic_bert_student<>;
+
+}  // namespace gpta
