@@ -16,6 +16,7 @@
 #include <gpta/data/registry.hpp>
 #include <gpta/data/sampling.hpp>
 #include <gpta/gpta.hpp>
+#include <gpta/student/bert_student.hpp>
 #include <gpta/student/bow_classifier.hpp>
 #include <gpta/train/prefix_repository.hpp>
 
@@ -38,6 +39,8 @@ struct experiment_config {
   std::filesystem::path out;
   trainer_options trainer;
   student::bow_options bow;
+  bert_student_options bert;
+  std::filesystem::path minilm_dir;  ///< pretrained checkpoint folder ($GPTA_MINILM_DIR)
   std::size_t min_count = 1;
   bool resume = false;                     ///< continue the run in `out` from its last complete round
   std::filesystem::path init_prefix_from;  ///< prefix repository to start from (same domain)
@@ -58,7 +61,8 @@ struct experiment_config {
             {"rounds", trainer.rounds},
             {"epochs_per_round", trainer.epochs_per_round},
             {"batch_size", trainer.batch_size},
-            {"learning_rate", bow.learning_rate},
+            {"learning_rate", student == "bow" ? static_cast<double>(bow.learning_rate) : bert.learning_rate},
+            {"max_length", bert.max_length},
             {"dim", bow.dim},
             {"prefix_token_budget", trainer.prefix_token_budget},
             {"init_prefix_from", init_prefix_from.string()},
@@ -71,7 +75,7 @@ struct experiment_config {
 /// Declares the flags shared by `train` and `compare`.
 inline void declare_experiment_flags(arg_parser& p) {
   p.option("task", "sst2 | tweeteval | yelp | sentiment140", "sst2")
-      .option("student", "bow", "bow")
+      .option("student", "bow (fastText-style, from scratch) | minilm (pretrained all-MiniLM-L6-v2, $GPTA_MINILM_DIR)", "bow")
       .option("prefix", "the prefix for --strategy fixed",
               "Classify the sentiment of this movie review as positive or negative.")
       .option("data-dir", "datasets folder (default: $GPTA_DATA_DIR or ../shared/datasets)")
@@ -82,7 +86,9 @@ inline void declare_experiment_flags(arg_parser& p) {
       .option("rounds", "rounds T", "3")
       .option("epochs", "epochs per round E", "5")
       .option("batch-size", "batch size", "16")
-      .option("lr", "learning rate", "0.05")
+      .option("lr", "learning rate (default: 0.05 for bow, 5e-5 for minilm)")
+      .option("max-length", "minilm: sequence length, prefix and specials included", "128")
+      .option("minilm-dir", "minilm: checkpoint folder (default: $GPTA_MINILM_DIR)")
       .option("dim", "bow embedding size", "64")
       .option("prefix-budget", "prefix budget in student tokens", "32")
       .option("out", "run folder (run.json per run)", "runs/latest")
@@ -95,7 +101,7 @@ inline void declare_experiment_flags(arg_parser& p) {
 inline experiment_config read_experiment_flags(const arg_parser& p) {
   experiment_config c;
   c.task = p.choice("task", {"sst2", "tweeteval", "yelp", "sentiment140"});
-  c.student = p.choice("student", {"bow"});
+  c.student = p.choice("student", {"bow", "minilm"});
   c.prefix = p.str("prefix");
   c.data_dir = p.has("data-dir") ? std::filesystem::path(p.str("data-dir")) : data::default_data_dir();
   c.k_per_class = p.integer<std::size_t>("k-per-class", 1, 100000);
@@ -105,10 +111,18 @@ inline experiment_config read_experiment_flags(const arg_parser& p) {
   c.trainer.rounds = p.integer<int>("rounds", 1, 1000);
   c.trainer.epochs_per_round = p.integer<int>("epochs", 1, 100000);
   c.trainer.batch_size = p.integer<std::size_t>("batch-size", 1, 1 << 20);
-  c.bow.learning_rate = static_cast<float>(p.real("lr", 1e-6, 10.0));
+  if (p.has("lr")) {
+    c.bow.learning_rate = static_cast<float>(p.real("lr", 1e-8, 10.0));
+    c.bert.learning_rate = p.real("lr", 1e-8, 10.0);
+  }
+  c.bert.max_length = p.integer<std::size_t>("max-length", 8, 512);
+  c.minilm_dir = p.get("minilm-dir").value_or(env_or("GPTA_MINILM_DIR", ""));
+  if (c.student == "minilm" && c.minilm_dir.empty())
+    throw usage_error("--student minilm needs --minilm-dir or GPTA_MINILM_DIR (scripts/install_models.sh prints it)");
   c.bow.dim = p.integer<std::size_t>("dim", 1, 4096);
   c.trainer.prefix_token_budget = p.integer<std::size_t>("prefix-budget", 0, 512);
   c.bow.prefix_token_budget = c.trainer.prefix_token_budget;
+  c.bert.prefix_budget = c.trainer.prefix_token_budget;
   c.trainer.progress = !p.has("quiet");
   c.out = p.str("out");
   if (p.has("init-prefix-from")) c.init_prefix_from = p.str("init-prefix-from");
@@ -158,7 +172,12 @@ run_result run_with(Student student, Strategy strategy, const experiment_config&
   }
   basic_trainer<Student, Strategy, Transport> t(std::move(student), std::move(strategy), std::move(transport), o);
   if (c.resume) {
-    if (!t.resume(c.out, c.to_json())) std::cerr << "gpta: nothing to resume in " << c.out.string() << ", starting afresh\n";
+    if constexpr (checkpointable_student<Student>) {
+      if (!t.resume(c.out, c.to_json()))
+        std::cerr << "gpta: nothing to resume in " << c.out.string() << ", starting afresh\n";
+    } else {
+      throw usage_error("flag --resume: student '" + c.student + "' cannot be checkpointed yet (use --student bow)");
+    }
   } else if (!c.out.empty()) {
     t.record_to(c.out, c.to_json());
   }
@@ -230,7 +249,13 @@ inline experiment_result run_experiment(const experiment_config& c) {
     auto vocab = student::bow_classifier::fit_vocabulary(d.train.examples, c.min_count);
     return run_strategy(student::bow_classifier(std::move(vocab), d.train.num_classes(), bo), c, d);
   }
-  throw usage_error("flag --student: '" + c.student + "' is not one of bow");
+  if (c.student == "minilm") {
+    bert_student_options bo = c.bert;
+    bo.seed = c.seed;
+    bo.num_labels = d.train.num_classes();
+    return run_strategy(bert_student::from_pretrained(c.minilm_dir, bo), c, d);
+  }
+  throw usage_error("flag --student: '" + c.student + "' is not one of bow|minilm");
 }
 
 inline std::string fixed(double v, int digits = 4) {
