@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include <gpta/data/utf8.hpp>
 #include <gpta/prompt/sanitize.hpp>
 #include <gpta/prompt/token_estimate.hpp>
 
@@ -49,16 +50,6 @@ namespace detail {
     std::size_t k = 0;
     while (k < needle.size() && ascii_lower(hay[i + k]) == needle[k]) ++k;
     if (k == needle.size()) return i;
-  }
-  return std::string_view::npos;
-}
-
-/// Byte offset of the first invalid UTF-8 sequence, or npos.
-[[nodiscard]] inline std::size_t first_invalid_utf8(std::string_view s) noexcept {
-  for (std::size_t i = 0; i < s.size();) {
-    const std::size_t len = utf8_sequence_length(s, i);
-    if (len == 0) return i;
-    i += len;
   }
   return std::string_view::npos;
 }
@@ -127,7 +118,7 @@ namespace detail {
     }
     pos = close + close_tag.size();
     const std::string_view raw = answer.substr(start, close - start);
-    if (const std::size_t bad = detail::first_invalid_utf8(raw); bad != std::string_view::npos) {
+    if (const std::size_t bad = data::utf8_invalid_offset(raw); bad != std::string_view::npos) {
       out.problems.push_back(which + " is not valid UTF-8 (byte " + std::to_string(bad) + " of the block)");
       continue;
     }

@@ -6,32 +6,23 @@
 #include <string>
 #include <string_view>
 
+#include <gpta/data/utf8.hpp>
+
 namespace gpta {
 
 namespace detail {
-/// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is invalid.
-[[nodiscard]] inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
-  const auto b = static_cast<unsigned char>(s[i]);
-  std::size_t len = 0;
-  char32_t cp = 0;
-  if (b < 0x80) return 1;
-  if ((b & 0xE0) == 0xC0) len = 2, cp = b & 0x1F;
-  else if ((b & 0xF0) == 0xE0) len = 3, cp = b & 0x0F;
-  else if ((b & 0xF8) == 0xF0) len = 4, cp = b & 0x07;
-  else return 0;
-  if (i + len > s.size()) return 0;
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto c = static_cast<unsigned char>(s[i + k]);
-    if ((c & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (c & 0x3F);
-  }
-  // Reject overlong forms, surrogates and values past U+10FFFF.
-  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-      (cp >= 0xD800 && cp <= 0xDFFF))
-    return 0;
-  return len;
+/// Length of the valid UTF-8 sequence at s[i], or 0 if it is ill-formed (data/utf8.hpp decides).
+[[nodiscard]] constexpr std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
+  const data::detail::utf8_step step = data::detail::utf8_next(s, i);
+  return step.valid ? step.length : 0;
+}
+
+/// Byte offset of the first invalid UTF-8 sequence, or npos.
+[[nodiscard]] constexpr std::size_t first_invalid_utf8(std::string_view s) noexcept {
+  return data::utf8_invalid_offset(s);
 }
 }  // namespace detail
+
 
 /// Strip C0/C1 controls and DEL, turn tabs/newlines into spaces, collapse runs of spaces, trim,
 /// and replace invalid UTF-8 with U+FFFD.
@@ -45,10 +36,11 @@ namespace detail {
     out += piece;
   };
   for (std::size_t i = 0; i < in.size();) {
-    const std::size_t len = detail::utf8_sequence_length(in, i);
-    if (len == 0) {
+    const data::detail::utf8_step step = data::detail::utf8_next(in, i);
+    const std::size_t len = step.length;
+    if (!step.valid) {  // one U+FFFD per maximal ill-formed subpart, as conforming decoders do
       emit("\xEF\xBF\xBD");
-      ++i;
+      i += len;
       continue;
     }
     const auto b = static_cast<unsigned char>(in[i]);
