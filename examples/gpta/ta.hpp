@@ -82,7 +82,7 @@ class ta_stack {
     o.base_url = c.base_url;
     o.api_key = c.api_key;
     o.request_timeout = std::chrono::milliseconds(static_cast<long long>(c.timeout_s * 1000));
-    o.retry.max_retries = 2;
+    o.retry.max_retries = c.max_retries;
     http_ = std::make_unique<openai_transport>(o);
     audit_options a;
     if (!run_dir.empty()) {
