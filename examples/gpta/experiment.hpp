@@ -67,6 +67,7 @@ struct experiment_config {
             {"prefix_token_budget", trainer.prefix_token_budget},
             {"init_prefix_from", init_prefix_from.string()},
             {"candidates", trainer.candidates},
+            {"overlap", trainer.overlap},
             {"ta_model", ta.model},
             {"ta_temperature", ta.temperature}};
   }
@@ -94,6 +95,7 @@ inline void declare_experiment_flags(arg_parser& p) {
       .option("out", "run folder (run.json per run)", "runs/latest")
       .option("init-prefix-from", "prefix repository (JSON): its best prefix of the task's domain competes in round 0")
       .option("save-prefix-to", "prefix repository (JSON) to add each run's best prefix to")
+      .flag("overlap", "ask the TA while the next round trains (candidates probed one round later)")
       .flag("quiet", "no progress output");
   declare_ta_flags(p);
 }
@@ -124,6 +126,7 @@ inline experiment_config read_experiment_flags(const arg_parser& p) {
   c.bow.prefix_token_budget = c.trainer.prefix_token_budget;
   c.bert.prefix_budget = c.trainer.prefix_token_budget;
   c.trainer.progress = !p.has("quiet");
+  c.trainer.overlap = p.has("overlap");
   c.out = p.str("out");
   if (p.has("init-prefix-from")) c.init_prefix_from = p.str("init-prefix-from");
   if (p.has("save-prefix-to")) c.save_prefix_to = p.str("save-prefix-to");

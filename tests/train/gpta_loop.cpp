@@ -164,3 +164,58 @@ BOOST_FIXTURE_TEST_CASE(a_crashed_run_resumes_from_the_ta_cache_to_the_same_resu
   BOOST_TEST(resumed.test->loss == expected.test->loss);
   for (const auto& d : {cache, whole_dir, crash_dir}) std::filesystem::remove_all(d);
 }
+
+BOOST_FIXTURE_TEST_CASE(with_overlap_over_http_a_run_crashed_with_a_request_in_flight_resumes_to_the_same_result,
+                        fixture) {
+  // The TA answers slowly, so the request after a round is still open while the next one trains.
+  gpta::test::llm_test_server server([](const gpta::test::recorded_request& r, std::size_t i) {
+    return deterministic_ta(r, i).after(std::chrono::milliseconds(150));
+  });
+  gpta::openai_options oo;
+  oo.base_url = server.base_url();
+  gpta::openai_transport http(oo);
+  const auto cache = fresh("ov_cache"), whole_dir = fresh("ov_whole"), crash_dir = fresh("ov_crash");
+  using cached_t = gpta::caching_transport<gpta::openai_transport&>;
+  auto opts = loop_options();
+  opts.rounds = 4;
+  opts.overlap = true;
+
+  cached_t filling(http, {cache, gpta::cache_mode::read_write});
+  gpta::basic_trainer<student_t, gpta::dialogue_gradient, cached_t&> whole(make_student(*this), make_strategy(),
+                                                                          filling, opts);
+  whole.record_to(whole_dir);
+  const auto expected = whole.fit(train, dev, test, task);
+  // Round 0's prefix, then feedback after rounds 0 and 1 (round 2's answer would have no round left).
+  BOOST_TEST(server.request_count() == 3u);
+  BOOST_TEST_REQUIRE(expected.rounds.size() == 4u);
+  BOOST_TEST(expected.rounds[0].candidates.empty());
+  BOOST_TEST(expected.rounds[1].candidates.size() == 3u);
+  BOOST_TEST(expected.rounds[1].candidates_from_round.value_or(-1) == 0);
+  BOOST_TEST(expected.rounds[2].candidates.size() == 3u);
+  BOOST_TEST(expected.rounds[3].candidates.empty());
+  const std::size_t served = server.request_count();
+
+  // Crash after round 1: round 1's feedback is in flight and must be sent again on resume.
+  cached_t replay(http, {cache, gpta::cache_mode::replay_only});
+  gpta::basic_trainer<student_t, gpta::dialogue_gradient, cached_t&> first(make_student(*this), make_strategy(),
+                                                                          replay, opts);
+  first.record_to(crash_dir);
+  BOOST_CHECK_THROW(first.fit(train, dev, test, task, crash_after_round{1}), std::runtime_error);
+  gpta::basic_trainer<student_t, gpta::dialogue_gradient, cached_t&> second(make_student(*this), make_strategy(),
+                                                                           replay, opts);
+  BOOST_TEST_REQUIRE(second.resume(crash_dir));
+  const auto resumed = second.fit(train, dev, test, task);
+
+  BOOST_TEST(server.request_count() == served);
+  BOOST_TEST(replay.misses() == 0u);
+  BOOST_TEST_REQUIRE(resumed.rounds.size() == expected.rounds.size());
+  for (std::size_t i = 0; i < expected.rounds.size(); ++i) {
+    BOOST_TEST(resumed.rounds[i].prefix == expected.rounds[i].prefix);
+    BOOST_TEST(resumed.rounds[i].candidates.size() == expected.rounds[i].candidates.size());
+    BOOST_TEST(resumed.rounds[i].ta_tokens.total_tokens == expected.rounds[i].ta_tokens.total_tokens);
+    BOOST_TEST(resumed.rounds[i].train_loss == expected.rounds[i].train_loss, boost::test_tools::tolerance(1e-12));
+  }
+  BOOST_TEST(resumed.test->accuracy == expected.test->accuracy);
+  BOOST_TEST(resumed.test->loss == expected.test->loss);
+  for (const auto& d : {cache, whole_dir, crash_dir}) std::filesystem::remove_all(d);
+}

@@ -57,8 +57,9 @@ struct crash_mid_round {
 
 using trainer_t = gpta::basic_trainer<student_t, counting_strategy>;
 
-trainer_t make_trainer(const gpta::text_dataset& train) {
+trainer_t make_trainer(const gpta::text_dataset& train, bool overlap = false) {
   gpta::trainer_options o;
+  o.overlap = overlap;
   o.rounds = 4;
   o.epochs_per_round = 2;
   o.batch_size = 8;
@@ -83,6 +84,8 @@ void check_same(const gpta::run_result& a, const gpta::run_result& b) {
   for (std::size_t i = 0; i < a.rounds.size(); ++i) {
     BOOST_TEST(a.rounds[i].prefix == b.rounds[i].prefix);
     BOOST_TEST(a.rounds[i].next_prefix == b.rounds[i].next_prefix);
+    BOOST_TEST(a.rounds[i].candidates.size() == b.rounds[i].candidates.size());
+    BOOST_TEST(a.rounds[i].candidates_from_round.value_or(-1) == b.rounds[i].candidates_from_round.value_or(-1));
     BOOST_TEST(a.rounds[i].dev.accuracy == b.rounds[i].dev.accuracy, boost::test_tools::tolerance(1e-12));
     // Training losses depend on the weights and the batch order: equal only if both were restored.
     BOOST_TEST(a.rounds[i].train_loss == b.rounds[i].train_loss, boost::test_tools::tolerance(1e-12));
@@ -117,6 +120,30 @@ BOOST_AUTO_TEST_CASE(a_run_crashed_after_a_round_resumes_to_the_same_result) {
   check_same(whole, resumed);
   // The strategy was replayed for the two feedbacks before the crash, then asked once more.
   BOOST_TEST(second.strategy().calls == 3);
+  std::filesystem::remove_all(dir_a);
+  std::filesystem::remove_all(dir_b);
+}
+
+BOOST_AUTO_TEST_CASE(with_overlap_the_request_in_flight_at_the_crash_is_sent_again_on_resume) {
+  const auto train = make_words_dataset(120, 1), dev = make_words_dataset(60, 2), test = make_words_dataset(80, 3);
+  const auto dir_a = fresh_dir("ova"), dir_b = fresh_dir("ovb");
+  auto ta = make_trainer(train, true);
+  ta.record_to(dir_a, {});
+  const auto whole = ta.fit(train, dev, test, gpta::task_info{});
+  BOOST_TEST(ta.strategy().calls == 2);  // feedback after rounds 0 and 1 of 4
+  BOOST_TEST(whole.rounds.at(2).candidates_from_round.value_or(-1) == 1);
+
+  // Crash after round 1: the feedback of round 1 is in flight; its candidates are not probed yet.
+  auto first = make_trainer(train, true);
+  first.record_to(dir_b, {});
+  BOOST_CHECK_THROW(first.fit(train, dev, test, gpta::task_info{}, crash_after_round{1}), std::runtime_error);
+  auto second = make_trainer(train, true);
+  BOOST_TEST(second.resume(dir_b, {}));
+  const auto resumed = second.fit(train, dev, test, gpta::task_info{});
+  check_same(whole, resumed);
+  BOOST_TEST(resumed.rounds.at(2).candidates.size() == 2u);
+  // Round 0's feedback replayed, round 1's sent again: the conversation matches the whole run's.
+  BOOST_TEST(second.strategy().calls == 2);
   std::filesystem::remove_all(dir_a);
   std::filesystem::remove_all(dir_b);
 }

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <exception>
+#include <future>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -49,6 +51,13 @@ struct trainer_options {
   /// After a round, a failed TA exchange (transport error, unusable answers) keeps the incumbent
   /// and is recorded in the round, instead of ending the run. Round 0 failures always throw.
   bool keep_incumbent_on_ta_error = false;
+  /// Overlap: the TA request after round r is sent asynchronously and the student trains round r+1
+  /// with the incumbent meanwhile; the candidates that come back are probed at the end of round
+  /// r+1 and, if accepted, train from round r+2 on. TA latency hides behind a round of training at
+  /// the cost of one round of lag (so the TA is asked after rounds 0..T-3 only). The strategy and
+  /// the transport are used by one thread at a time: the loop's thread never touches them while a
+  /// request is in flight.
+  bool overlap = false;
   bool progress = true;              ///< progress bar / lines on stderr
   /// Transfer: prefixes learned elsewhere (see prefix_repository) that compete with the strategy's
   /// first prefix by probe before round 0.
@@ -128,8 +137,11 @@ class basic_trainer {
     loop_state loop;
     loop.best_state = student_.snapshot();
 
+    // The TA exchange in flight (overlap mode). Declared before the loop: on an exception its
+    // destructor waits for the exchange, which uses this trainer's strategy and transport.
+    std::future<ta_exchange> pending;
     if (resume_state_) {
-      restore_from(*resume_state_, run, loop, t);
+      if (auto in_flight = restore_from(*resume_state_, run, loop, t)) pending = launch_exchange(std::move(*in_flight));
       resume_state_.reset();
     } else {
       (detail::call_on_run_begin(callbacks, run_context{run}), ...);
@@ -161,29 +173,40 @@ class basic_trainer {
         ++loop.rounds_without_gain;
       }
 
+      // Overlap: the candidates asked for after the previous round arrive now (the wait is what
+      // training did not hide).
+      std::optional<ta_exchange> arrived;
+      if (pending.valid()) {
+        const auto w0 = std::chrono::steady_clock::now();
+        arrived = pending.get();
+        rec.ta_wait_seconds = seconds_since(w0);
+        rec.candidates_from_round = r - 1;
+        apply_exchange(*arrived, rec, run, r - 1);
+      }
+
       const bool last = r + 1 == options_.rounds;
       const bool out_of_patience = options_.patience > 0 && loop.rounds_without_gain >= options_.patience;
       const bool out_of_tokens = options_.ta_token_budget > 0 && run.ta_tokens.total_tokens >= options_.ta_token_budget;
-      if (!last && !out_of_patience && !out_of_tokens) {
+      const bool stopping = last || out_of_patience || out_of_tokens;
+      // A round must remain to train what the TA sends back: with overlap, two.
+      const bool ask = !stopping && (!options_.overlap || r + 2 < options_.rounds);
+      std::vector<std::string> cands;
+      if (ask) {
         round_feedback fb = make_feedback(rec, run, loop.history);
-        const std::size_t requests_before = run.ta_requests;
-        const token_usage tokens_before = run.ta_tokens;
-        std::vector<std::string> cands;
-        try {
-          cands = resolve(strategy_.feedback(fb), run);
-        } catch (const std::exception& e) {
-          if (!options_.keep_incumbent_on_ta_error) throw;
-          rec.ta_error = e.what();
-          if (options_.progress) std::fprintf(stderr, "gpta: round %d: TA failed, keeping the incumbent: %s\n", r, e.what());
+        loop.feedbacks.push_back(fb);
+        if (options_.overlap) {
+          pending = launch_exchange(std::move(fb));
+        } else {
+          const auto w0 = std::chrono::steady_clock::now();
+          ta_exchange x = exchange(fb);
+          rec.ta_wait_seconds = seconds_since(w0);
+          rec.candidates_from_round = r;
+          apply_exchange(x, rec, run, r);
+          cands = std::move(x.candidates);
         }
-        loop.feedbacks.push_back(std::move(fb));
-        rec.ta_requests = run.ta_requests - requests_before;
-        rec.ta_tokens = run.ta_tokens;
-        rec.ta_tokens.prompt_tokens -= tokens_before.prompt_tokens;
-        rec.ta_tokens.completion_tokens -= tokens_before.completion_tokens;
-        rec.ta_tokens.total_tokens -= tokens_before.total_tokens;
-        if (!cands.empty()) loop.incumbent = pick_by_probe(cands, loop.incumbent, train, dev, &rec).first;
       }
+      if (arrived && !stopping) cands = std::move(arrived->candidates);
+      if (!cands.empty()) loop.incumbent = pick_by_probe(cands, loop.incumbent, train, dev, &rec).first;
       rec.next_prefix = loop.incumbent;
       rec.seconds = seconds_since(r0);
       run.rounds.push_back(rec);
@@ -251,14 +274,60 @@ class basic_trainer {
       if (++turns > options_.max_ta_turns)
         throw std::runtime_error("gpta::basic_trainer: the teaching assistant gave no usable prefix in " +
                                  std::to_string(options_.max_ta_turns) + " turns");
+      ++run.ta_requests;  // counted when sent: a failed request reached the TA too
       const chat_response reply = transport_.complete(*p.request);
-      ++run.ta_requests;
       run.ta_tokens += reply.usage;
       p = strategy_.on_reply(reply);
     }
     std::vector<std::string> out;
     for (auto& c : p.candidates) out.push_back(sanitize_prefix(c));
     return out;
+  }
+
+  /// One feedback exchange with the TA, from feedback to candidates. Counts its own requests and
+  /// tokens and captures its failure, so it can run on another thread and be applied later.
+  struct ta_exchange {
+    std::vector<std::string> candidates;
+    std::size_t requests = 0;
+    token_usage tokens;
+    std::exception_ptr failure;
+  };
+
+  ta_exchange exchange(const round_feedback& fb) {
+    ta_exchange x;
+    run_result local;
+    try {
+      x.candidates = resolve(strategy_.feedback(fb), local);
+    } catch (...) {
+      x.failure = std::current_exception();
+    }
+    x.requests = local.ta_requests;
+    x.tokens = local.ta_tokens;
+    return x;
+  }
+
+  std::future<ta_exchange> launch_exchange(round_feedback fb) {
+    return std::async(std::launch::async, [this, fb = std::move(fb)] { return exchange(fb); });
+  }
+
+  /// Counts an exchange in `rec` and the run; a failure ends the run or, if the options say so, is
+  /// recorded and the incumbent kept. `asked_after` is the round whose feedback it answered.
+  void apply_exchange(const ta_exchange& x, round_record& rec, run_result& run, int asked_after) {
+    rec.ta_requests += x.requests;
+    rec.ta_tokens += x.tokens;
+    run.ta_requests += x.requests;
+    run.ta_tokens += x.tokens;
+    if (!x.failure) return;
+    if (!options_.keep_incumbent_on_ta_error) std::rethrow_exception(x.failure);
+    try {
+      std::rethrow_exception(x.failure);
+    } catch (const std::exception& e) {
+      rec.ta_error = e.what();
+    } catch (...) {
+      rec.ta_error = "unknown error";
+    }
+    if (options_.progress)
+      std::fprintf(stderr, "gpta: round %d: TA failed, keeping the incumbent: %s\n", asked_after, rec.ta_error.c_str());
   }
 
   /// Next batch order: a fresh permutation of the training rows per epoch, from the run's seed.
@@ -435,7 +504,10 @@ class basic_trainer {
   }
 
   /// Rebuilds run records, weights, batch order and the strategy's conversation from a checkpoint.
-  void restore_from(const trainer_state& st, run_result& run, loop_state& loop, const task_info& t) {
+  /// In overlap mode the last feedback may have been in flight at the checkpoint: it is returned,
+  /// not replayed, so that fit() sends it again and probes its answer at the end of the next round.
+  std::optional<round_feedback> restore_from(const trainer_state& st, run_result& run, loop_state& loop,
+                                             const task_info& t) {
     if constexpr (checkpointable_student<Student>) {
       const auto dir = writer_.dir() / "state";
       const auto doc = detail::parse_object_file(writer_.path());
@@ -466,9 +538,17 @@ class basic_trainer {
       // Replay the strategy's side of the conversation; its TA calls are not counted again.
       run_result scratch;
       (void)resolve(strategy_.start(t), scratch);
-      for (const auto& fb : st.feedbacks) (void)resolve(strategy_.feedback(fb), scratch);
+      std::span<const round_feedback> replay(st.feedbacks);
+      std::optional<round_feedback> in_flight;
+      if (options_.overlap && !replay.empty() && replay.back().round == st.completed_rounds - 1) {
+        in_flight = replay.back();
+        replay = replay.first(replay.size() - 1);
+      }
+      for (const auto& fb : replay) (void)resolve(strategy_.feedback(fb), scratch);
+      return in_flight;
     } else {
       (void)st, (void)run, (void)loop, (void)t;
+      return std::nullopt;
     }
   }
 

@@ -32,6 +32,10 @@ struct round_record {
   token_usage ta_tokens;              ///< TA tokens spent after this round
   std::size_t ta_requests = 0;
   std::string ta_error;               ///< why the TA gave no candidates (kept incumbent), if it failed
+  double ta_wait_seconds = 0.0;       ///< time the loop waited for the TA (overlap: what training did not hide)
+  /// Whose feedback proposed this round's candidates: this round (sequential) or, with overlap,
+  /// the previous one (empty when the round probed nothing from the TA).
+  std::optional<int> candidates_from_round;
   double seconds = 0.0;               ///< wall time of the round
   std::string next_prefix;            ///< the incumbent for the next round
 };

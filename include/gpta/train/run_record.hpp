@@ -52,6 +52,8 @@ inline void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const
        {"ta_tokens", boost::json::value_from(r.ta_tokens)},
        {"ta_requests", r.ta_requests},
        {"ta_error", r.ta_error},
+       {"ta_wait_seconds", r.ta_wait_seconds},
+       {"candidates_from_round", detail::optional_json(r.candidates_from_round)},
        {"seconds", r.seconds},
        {"next_prefix", r.next_prefix}};
 }
@@ -111,6 +113,10 @@ inline round_record round_from(const boost::json::value& v) {
   r.ta_tokens = usage_from(v.at("ta_tokens"));
   r.ta_requests = v.at("ta_requests").to_number<std::size_t>();
   r.ta_error = v.at("ta_error").as_string().c_str();
+  r.ta_wait_seconds = num(v.at("ta_wait_seconds"));
+  r.candidates_from_round = opt<int>(v.at("candidates_from_round"), [](const boost::json::value& x) {
+    return static_cast<int>(x.to_number<std::int64_t>());
+  });
   r.seconds = num(v.at("seconds"));
   r.next_prefix = v.at("next_prefix").as_string().c_str();
   return r;
