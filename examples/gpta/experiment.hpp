@@ -68,6 +68,8 @@ struct experiment_config {
             {"init_prefix_from", init_prefix_from.string()},
             {"candidates", trainer.candidates},
             {"overlap", trainer.overlap},
+            {"probe_steps", trainer.probe_steps},
+            {"probe_dev_size", trainer.probe_dev_size},
             {"ta_model", ta.model},
             {"ta_temperature", ta.temperature}};
   }
@@ -95,6 +97,8 @@ inline void declare_experiment_flags(arg_parser& p) {
       .option("out", "run folder (run.json per run)", "runs/latest")
       .option("init-prefix-from", "prefix repository (JSON): its best prefix of the task's domain competes in round 0")
       .option("save-prefix-to", "prefix repository (JSON) to add each run's best prefix to")
+      .option("probe-steps", "training steps of a candidate's probe", "20")
+      .option("probe-dev", "dev examples a probe is scored on", "256")
       .flag("overlap", "ask the TA while the next round trains (candidates probed one round later)")
       .flag("quiet", "no progress output");
   declare_ta_flags(p);
@@ -127,6 +131,8 @@ inline experiment_config read_experiment_flags(const arg_parser& p) {
   c.bert.prefix_budget = c.trainer.prefix_token_budget;
   c.trainer.progress = !p.has("quiet");
   c.trainer.overlap = p.has("overlap");
+  c.trainer.probe_steps = p.integer<std::size_t>("probe-steps", 0, 1000000);
+  c.trainer.probe_dev_size = p.integer<std::size_t>("probe-dev", 1, 10000000);
   c.out = p.str("out");
   if (p.has("init-prefix-from")) c.init_prefix_from = p.str("init-prefix-from");
   if (p.has("save-prefix-to")) c.save_prefix_to = p.str("save-prefix-to");

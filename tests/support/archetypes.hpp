@@ -3,6 +3,7 @@
 #pragma once
 
 #include <span>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -90,6 +91,30 @@ class oracle_student {
   double gain_;
   state_type state_;
   std::size_t total_steps_ = 0;  ///< not part of the state: counts probe steps too
+};
+
+/// Starts from "plain"; after every round asks the TA, whose reply lists the candidates one per
+/// line, so tests see requests and replies flow through the trainer.
+struct lines_strategy {
+  int feedback_calls = 0;
+  std::vector<int> feedback_rounds;
+  round_feedback last_feedback;
+  prefix_proposal start(const task_info&) { return prefix_proposal::ready({"plain"}); }
+  prefix_proposal feedback(const round_feedback& f) {
+    ++feedback_calls;
+    feedback_rounds.push_back(f.round);
+    last_feedback = f;
+    chat_request r;
+    r.messages.push_back({"user", "round " + std::to_string(f.round) + ", score " + std::to_string(f.dev_score)});
+    return prefix_proposal::ask(r);
+  }
+  prefix_proposal on_reply(const chat_response& r) {
+    std::vector<std::string> c;
+    std::istringstream in(r.choices.at(0).content);
+    for (std::string line; std::getline(in, line);) c.push_back(line);
+    return prefix_proposal::ready(c);
+  }
+  std::string_view name() const { return "lines"; }
 };
 
 /// Synthetic balanced binary dataset with distinct texts.

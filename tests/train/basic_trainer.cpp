@@ -15,30 +15,8 @@
 namespace {
 
 using gpta::test::make_binary_dataset;
+using gpta::test::lines_strategy;
 using gpta::test::oracle_student;
-
-/// Proposes fixed candidates after every round, through the TA: the transport's reply is the
-/// candidate list, one per line, so the test sees requests and replies flow through the trainer.
-struct echo_strategy {
-  std::vector<std::string> next;
-  int feedback_calls = 0;
-  gpta::round_feedback last_feedback;
-  gpta::prefix_proposal start(const gpta::task_info&) { return gpta::prefix_proposal::ready({"plain"}); }
-  gpta::prefix_proposal feedback(const gpta::round_feedback& f) {
-    ++feedback_calls;
-    last_feedback = f;
-    gpta::chat_request r;
-    r.messages.push_back({"user", "score " + std::to_string(f.dev_score)});
-    return gpta::prefix_proposal::ask(r);
-  }
-  gpta::prefix_proposal on_reply(const gpta::chat_response& r) {
-    std::vector<std::string> c;
-    std::istringstream in(r.choices.at(0).content);
-    for (std::string line; std::getline(in, line);) c.push_back(line);
-    return gpta::prefix_proposal::ready(c);
-  }
-  std::string_view name() const { return "echo"; }
-};
 
 struct canned_transport {
   std::string reply;
@@ -76,7 +54,7 @@ BOOST_AUTO_TEST_CASE(accepts_the_candidate_that_wins_its_probe_and_counts_ta_acc
   auto train = make_binary_dataset(100, "train"), dev = make_binary_dataset(200, "dev"),
        test = make_binary_dataset(300, "test");
   canned_transport ta{"noise\n  sentiment\tsentiment \x01"};
-  gpta::basic_trainer<oracle_student, echo_strategy, canned_transport> t(oracle_student{}, echo_strategy{}, ta,
+  gpta::basic_trainer<oracle_student, lines_strategy, canned_transport> t(oracle_student{}, lines_strategy{}, ta,
                                                                          quiet_options());
   counting_callback cb;
   auto run = t.fit(train, dev, test, gpta::task_info{}, cb);
@@ -122,8 +100,8 @@ BOOST_AUTO_TEST_CASE(keeps_the_incumbent_when_no_candidate_beats_it_by_the_margi
   auto train = make_binary_dataset(100, "train"), dev = make_binary_dataset(200, "dev");
   auto opts = quiet_options();
   opts.accept_margin = 0.5;  // unreachable
-  gpta::basic_trainer<oracle_student, echo_strategy, canned_transport> t(
-      oracle_student{}, echo_strategy{}, canned_transport{"sentiment"}, opts);
+  gpta::basic_trainer<oracle_student, lines_strategy, canned_transport> t(
+      oracle_student{}, lines_strategy{}, canned_transport{"sentiment"}, opts);
   auto run = t.fit(train, dev, {}, gpta::task_info{});
   for (const auto& r : run.rounds) BOOST_TEST(r.prefix == "plain");
   BOOST_TEST(run.rounds[0].candidates.at(0).beat_incumbent);

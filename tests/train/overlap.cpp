@@ -14,28 +14,8 @@
 namespace {
 
 using gpta::test::make_binary_dataset;
+using gpta::test::lines_strategy;
 using gpta::test::oracle_student;
-
-/// Asks the TA after every round; the reply's lines are the candidates.
-struct lines_strategy {
-  int feedback_calls = 0;
-  std::vector<int> feedback_rounds;
-  gpta::prefix_proposal start(const gpta::task_info&) { return gpta::prefix_proposal::ready({"plain"}); }
-  gpta::prefix_proposal feedback(const gpta::round_feedback& f) {
-    ++feedback_calls;
-    feedback_rounds.push_back(f.round);
-    gpta::chat_request r;
-    r.messages.push_back({"user", "round " + std::to_string(f.round)});
-    return gpta::prefix_proposal::ask(r);
-  }
-  gpta::prefix_proposal on_reply(const gpta::chat_response& r) {
-    std::vector<std::string> c;
-    std::istringstream in(r.choices.at(0).content);
-    for (std::string line; std::getline(in, line);) c.push_back(line);
-    return gpta::prefix_proposal::ready(c);
-  }
-  std::string_view name() const { return "lines"; }
-};
 
 /// What the training thread and the TA's thread see of each other.
 struct rendezvous {
