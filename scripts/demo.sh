@@ -4,8 +4,9 @@
 # into .venv-ta), builds the gpta tool, starts the TA on 127.0.0.1, and compares prompt
 # strategies on low-resource SST-2 over three seeds: no prefix, a fixed prefix, a random-word
 # prefix of the same length, the TA's description prefix, GPTA's dialogue gradient and an
-# OPRO-style score trajectory. Prints the table and the plot's path, then stops the TA.
-# Extra arguments go to `gpta compare` (e.g. --student minilm, --seeds 1,2,3,4,5).
+# OPRO-style score trajectory, with the pretrained MiniLM student. Prints the table and the
+# plot's path, then stops the TA. Extra arguments go to `gpta compare` (later flags win, e.g.
+# --student bow, --seeds 1,2,3,4,5).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -23,8 +24,12 @@ export "${line?}"
 trap 'bash scripts/ta_server.sh stop >&2' EXIT
 
 out=${GPTA_DEMO_OUT:-runs/demo}
-./build/bin/gpta compare --task sst2 --student bow \
+# MiniLM student (16 training examples per class), 4 rounds x 2 epochs, TA requests overlapped with
+# training; short probes and answers so that 6 strategies x 3 seeds fit about 15 minutes on 2 cores.
+OMP_NUM_THREADS=${OMP_NUM_THREADS:-$(nproc)} ./build/bin/gpta compare --task sst2 --student minilm --max-length 64 \
   --strategies none,fixed,random,description,dialogue,opro \
   --prefix "Classify the sentiment of this movie review as positive or negative." \
-  --k-per-class 200 --dev-per-class 100 --test-size 2000 --rounds 4 --epochs 3 --candidates 3 \
-  --seeds 1,2,3 --ta-lenient --ta-temperature 0.7 --ta-cache "$out/ta-cache" --out "$out" --quiet "$@"
+  --k-per-class 16 --dev-per-class 32 --test-size 500 --rounds 4 --epochs 2 \
+  --candidates 2 --probe-steps 2 --probe-dev 64 --overlap \
+  --seeds 1,2,3 --ta-lenient --ta-temperature 0.7 --ta-max-tokens 96 \
+  --ta-cache "$out/ta-cache" --out "$out" --quiet "$@"

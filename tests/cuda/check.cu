@@ -2,6 +2,7 @@
 // it also runs them against Thrust's CPP system on the same inputs; tests/backend checks CPP/OMP against the host.
 #include <gpta/backend/kernels.hpp>
 #include <gpta/backend/gemm_cublas.cuh>
+#include <gpta/backend/bert_model.cuh>
 
 #include <cuda_runtime.h>
 
@@ -10,6 +11,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <limits>
+#include <optional>
+#include <string>
 #include <random>
 #include <vector>
 
@@ -178,7 +181,89 @@ void check_gemm() {
   expect_close(to_host(dc), want, "cuBLAS strided batched");
 }
 
+// The whole backend student for the CUDA system (tests/backend/bert_model.cpp checks it on CPP/OMP
+// against the host student): a tiny random model, three steps, finite losses and logits.
+struct tiny_config {
+  std::size_t hidden_size = 32, num_attention_heads = 4, intermediate_size = 64, num_hidden_layers = 2,
+              vocab_size = 40, max_position_embeddings = 32, type_vocab_size = 2;
+  double layer_norm_eps = 1e-12, hidden_dropout_prob = 0.1, attention_probs_dropout_prob = 0.1;
+};
+
+struct tiny_store {  // the parts of nn::parameter_store<float> bert_classifier reads
+  struct slot_type {
+    std::string name;
+    std::size_t offset;
+    long rows, cols;
+    bool decay;
+  };
+  std::vector<slot_type> slot_list;
+  std::vector<float> flat;
+  void add(const std::string& name, long rows, long cols, bool decay) {
+    slot_list.push_back({name, flat.size(), rows, cols, decay});
+    const auto w =
+        random_values(static_cast<std::size_t>(rows * cols), -0.05f, 0.05f, static_cast<unsigned>(slot_list.size()));
+    flat.insert(flat.end(), w.begin(), w.end());
+  }
+  std::optional<std::size_t> find(const std::string& name) const {
+    for (std::size_t i = 0; i < slot_list.size(); ++i)
+      if (slot_list[i].name == name) return i;
+    return std::nullopt;
+  }
+  const slot_type& slot(std::size_t i) const { return slot_list.at(i); }
+  const std::vector<slot_type>& slots() const { return slot_list; }
+  std::size_t size() const { return flat.size(); }
+  const std::vector<float>& values() const { return flat; }
+};
+
+void check_bert_classifier() {
+  const tiny_config c;
+  const long h = 32, in = 64;
+  tiny_store p;
+  p.add("embeddings.word_embeddings.weight", 40, h, true);
+  p.add("embeddings.position_embeddings.weight", 32, h, true);
+  p.add("embeddings.token_type_embeddings.weight", 2, h, true);
+  p.add("embeddings.LayerNorm.weight", 1, h, false);
+  p.add("embeddings.LayerNorm.bias", 1, h, false);
+  for (int l = 0; l < 2; ++l) {
+    const std::string n = "encoder.layer." + std::to_string(l) + ".";
+    for (const char* w : {"query", "key", "value"}) p.add(n + "attention.self." + w + ".weight", h, h, true);
+    for (const char* w : {"query", "key", "value"}) p.add(n + "attention.self." + w + ".bias", 1, h, false);
+    p.add(n + "attention.output.dense.weight", h, h, true);
+    p.add(n + "attention.output.dense.bias", 1, h, false);
+    p.add(n + "attention.output.LayerNorm.weight", 1, h, false);
+    p.add(n + "attention.output.LayerNorm.bias", 1, h, false);
+    p.add(n + "intermediate.dense.weight", in, h, true);
+    p.add(n + "intermediate.dense.bias", 1, in, false);
+    p.add(n + "output.dense.weight", h, in, true);
+    p.add(n + "output.dense.bias", 1, h, false);
+    p.add(n + "output.LayerNorm.weight", 1, h, false);
+    p.add(n + "output.LayerNorm.bias", 1, h, false);
+  }
+  p.add("classifier.weight", 2, h, true);
+  p.add("classifier.bias", 1, 2, false);
+  gb::bert_classifier_options o;
+  o.learning_rate = 1e-3;
+  gb::bert_classifier<gpu> model(c, p, o);
+  // Two sequences of 12 positions, the second padded after 7 tokens.
+  std::vector<std::int32_t> ids(24), types(24, 0);
+  for (int t = 0; t < 24; ++t) ids[t] = (t % 12 < (t < 12 ? 12 : 7)) ? 5 + (t * 7) % 35 : 0;
+  const std::vector<gb::index_t> lengths{12, 7};
+  const gb::token_batch_ref batch{2, 12, ids, types, lengths};
+  const std::vector<int> labels{0, 1};
+  bool finite = true;
+  for (int step = 0; step < 3; ++step) {
+    const double loss = model.train_step(batch, labels);
+    std::printf("bert_classifier step %d: loss %.6f, grad norm %.6f\n", step, loss, model.last_grad_norm());
+    finite = finite && std::isfinite(loss) && std::isfinite(model.last_grad_norm());
+  }
+  for (float z : model.logits(batch)) finite = finite && std::isfinite(z);
+  expect(finite, "bert_classifier 3 steps", 0.0);
+}
+
 }  // namespace
+
+// Every non-template member of the backend student, compiled for the GPU.
+template class gpta::backend::bert_classifier<gb::thrust_backend<thrust::system::cuda::tag>>;
 
 int main() {
   int devices = 0;
@@ -208,6 +293,7 @@ int main() {
     expect_close(g.clipped, c.clipped, "clipped gradients");
     expect(g.total == c.total, "sum (bitwise)", std::abs(g.total - c.total));
     check_gemm();
+    check_bert_classifier();
   } catch (const std::exception& e) {
     std::printf("gpta_cuda_check: %s\n", e.what());
     return 1;
