@@ -19,6 +19,11 @@
 #include <gpta/student/bert_student.hpp>
 #include <gpta/student/bow_classifier.hpp>
 #include <gpta/train/prefix_repository.hpp>
+// The student on the Thrust backend, where this (host) compiler can build the configured system.
+#if defined(GPTA_THRUST_DEVICE_OMP) || defined(GPTA_THRUST_DEVICE_CPP)
+#define GPTA_CLI_THRUST_STUDENT 1
+#include <gpta/backend/thrust_bert_student.hpp>
+#endif
 
 #include "cli.hpp"
 #include "ta.hpp"
@@ -28,6 +33,7 @@ namespace gpta::cli {
 struct experiment_config {
   std::string task = "sst2";
   std::string student = "bow";
+  std::string backend = "host";  ///< minilm: host (Eigen) or thrust (GPTA_THRUST_DEVICE's system)
   std::string strategy = "none";
   std::string prefix;  ///< for --strategy fixed
   std::filesystem::path data_dir;
@@ -50,6 +56,7 @@ struct experiment_config {
   [[nodiscard]] boost::json::object to_json() const {
     return {{"task", task},
             {"student", student},
+            {"backend", backend},
             {"strategy", strategy},
             {"prefix", prefix},
             {"data_dir", data_dir.string()},
@@ -90,6 +97,7 @@ inline void declare_experiment_flags(arg_parser& p) {
       .option("epochs", "epochs per round E", "5")
       .option("batch-size", "batch size", "16")
       .option("lr", "learning rate (default: 0.05 for bow, 5e-5 for minilm)")
+      .option("backend", "minilm: where the network runs: host (Eigen) | thrust (the Thrust system GPTA_THRUST_DEVICE selects)", "host")
       .option("max-length", "minilm: sequence length, prefix and specials included", "128")
       .option("minilm-dir", "minilm: checkpoint folder (default: $GPTA_MINILM_DIR)")
       .option("dim", "bow embedding size", "64")
@@ -121,6 +129,9 @@ inline experiment_config read_experiment_flags(const arg_parser& p) {
     c.bow.learning_rate = static_cast<float>(p.real("lr", 1e-8, 10.0));
     c.bert.learning_rate = p.real("lr", 1e-8, 10.0);
   }
+  c.backend = p.choice("backend", {"host", "thrust"});
+  if (c.backend == "thrust" && c.student != "minilm")
+    throw usage_error("flag --backend: 'thrust' needs --student minilm (bow runs on the host)");
   c.bert.max_length = p.integer<std::size_t>("max-length", 8, 512);
   c.minilm_dir = p.get("minilm-dir").value_or(env_or("GPTA_MINILM_DIR", ""));
   if (c.student == "minilm" && c.minilm_dir.empty())
@@ -262,6 +273,14 @@ inline experiment_result run_experiment(const experiment_config& c) {
     bert_student_options bo = c.bert;
     bo.seed = c.seed;
     bo.num_labels = d.train.num_classes();
+    if (c.backend == "thrust") {
+#if defined(GPTA_CLI_THRUST_STUDENT)
+      return run_strategy(backend::thrust_bert_student<>::from_pretrained(c.minilm_dir, bo), c, d);
+#else
+      throw usage_error("flag --backend: this gpta was built without a host Thrust system (configure with "
+                        "GPTA_ENABLE_THRUST=ON and GPTA_THRUST_DEVICE=OMP or CPP)");
+#endif
+    }
     return run_strategy(bert_student::from_pretrained(c.minilm_dir, bo), c, d);
   }
   throw usage_error("flag --student: '" + c.student + "' is not one of bow|minilm");

@@ -1,6 +1,7 @@
 // The whole student on the Thrust backend (OMP and CPP systems) against the host student: a tiny random
 // BERT fine-tuned for a few steps from identical weights, with and without dropout.
 #include <gpta/backend/bert_model.hpp>
+#include <gpta/backend/thrust_bert_student.hpp>
 
 #include <boost/test/unit_test.hpp>
 
@@ -15,7 +16,9 @@
 #include <omp.h>
 #endif
 
+#include <gpta/prompt/fixed_prefix.hpp>
 #include <gpta/student/bert_student.hpp>
+#include <gpta/train/basic_trainer.hpp>
 
 namespace gb = gpta::backend;
 namespace nn = gpta::nn;
@@ -212,4 +215,72 @@ BOOST_AUTO_TEST_CASE(row_block_products_match_one_product) {
 #if defined(_OPENMP)
   omp_set_num_threads(saved);
 #endif
+}
+
+namespace {
+
+/// Texts over the tiny vocabulary whose label is carried by the first word's parity.
+gpta::text_dataset tiny_texts(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  gpta::text_dataset d;
+  d.label_names = {"a", "b", "c"};
+  for (std::size_t i = 0; i < n; ++i) {
+    std::string text;
+    const std::size_t words = 2 + rng() % 6;
+    for (std::size_t w = 0; w < words; ++w) text += (w ? " w" : "w") + std::to_string(5 + rng() % (vocab - 5));
+    d.examples.push_back({text, static_cast<int>(i % 3)});
+  }
+  return d;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(thrust_bert_student_snapshot_restore_replays_a_step_exactly) {
+  static_assert(gpta::student_model<gb::thrust_bert_student<omp_backend>>);
+  static_assert(gpta::has_predict_with_loss<gb::thrust_bert_student<omp_backend>>);
+  gpta::bert_student host(tiny_config(), tiny_tokenizer(), tiny_options(true, nn::bert_pooling::mean));
+  gb::thrust_bert_student<omp_backend> s(host);
+  const auto data = tiny_texts(6, 5);
+  const std::span<const gpta::text_example> batch(data.examples);
+  const auto before = s.snapshot();
+  const double first = s.train_step(batch, "w7 w8");
+  const auto after = s.model().parameter_values();
+  s.restore(before);
+  BOOST_TEST(s.steps() == 0);
+  BOOST_TEST(s.train_step(batch, "w7 w8") == first);  // same weights, moments, step and dropout keys
+  BOOST_TEST(s.model().parameter_values() == after, boost::test_tools::per_element());
+  // Unlabelled data can be predicted; a loss needs labels in range.
+  auto unlabelled = data;
+  for (auto& e : unlabelled.examples) e.label = -1;
+  BOOST_TEST(s.predict(std::span<const gpta::text_example>(unlabelled.examples), "").size() == 6u);
+  BOOST_CHECK_THROW((void)s.loss(std::span<const gpta::text_example>(unlabelled.examples), ""), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(thrust_bert_student_runs_the_loop_like_the_host_student) {
+  const auto train = tiny_texts(24, 1), dev = tiny_texts(18, 2), test = tiny_texts(12, 3);
+  gpta::trainer_options o;
+  o.rounds = 2;
+  o.epochs_per_round = 1;
+  o.batch_size = 6;
+  o.probe_steps = 2;
+  o.seed = 3;
+  o.progress = false;
+  o.initial_prefixes = {"w30 w31 w32"};  // probed against the fixed prefix before round 0: snapshot/restore
+  gpta::bert_student host(tiny_config(), tiny_tokenizer(), tiny_options(true, nn::bert_pooling::mean));
+  gb::thrust_bert_student<omp_backend> device_student(host);
+  gpta::basic_trainer<gpta::bert_student, gpta::fixed_prefix> a(host, gpta::fixed_prefix{"w10 w11"}, {}, o);
+  gpta::basic_trainer<gb::thrust_bert_student<omp_backend>, gpta::fixed_prefix> b(std::move(device_student),
+                                                                                   gpta::fixed_prefix{"w10 w11"}, {}, o);
+  const auto want = a.fit(train, dev, test, gpta::task_info{});
+  const auto got = b.fit(train, dev, test, gpta::task_info{});
+  BOOST_TEST_REQUIRE(got.rounds.size() == want.rounds.size());
+  for (std::size_t r = 0; r < want.rounds.size(); ++r) {
+    BOOST_TEST(got.rounds[r].prefix == want.rounds[r].prefix);
+    BOOST_TEST(got.rounds[r].steps == want.rounds[r].steps);
+    BOOST_TEST(std::abs(got.rounds[r].train_loss - want.rounds[r].train_loss) <= loss_tolerance * want.rounds[r].train_loss);
+    BOOST_TEST(std::abs(got.rounds[r].dev.loss - want.rounds[r].dev.loss) <= loss_tolerance * want.rounds[r].dev.loss);
+  }
+  BOOST_TEST_REQUIRE(got.test.has_value());
+  BOOST_TEST(std::abs(got.test->loss - want.test->loss) <= loss_tolerance * want.test->loss);
+  BOOST_TEST(b.student().steps() == a.student().steps());
 }

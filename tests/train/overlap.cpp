@@ -99,6 +99,7 @@ BOOST_AUTO_TEST_CASE(candidates_asked_after_round_r_are_probed_after_round_r_plu
   BOOST_TEST(run.rounds[1].candidates_from_round.value_or(-1) == 0);
   BOOST_TEST(run.rounds[2].candidates_from_round.value_or(-1) == 1);
   BOOST_TEST(run.rounds[3].candidates.empty());
+  BOOST_TEST(!run.rounds[3].candidates_from_round.has_value());
   // One round of lag: round 1 still trains with "plain", the accepted candidate from round 2 on.
   BOOST_TEST(run.rounds[1].prefix == "plain");
   BOOST_TEST_REQUIRE(run.rounds[1].candidates.size() == 2u);

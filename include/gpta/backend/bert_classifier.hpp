@@ -246,6 +246,23 @@ class bert_classifier {
   /// Every parameter in the host store's slot order (the layout of nn::parameter_store::values()).
   [[nodiscard]] std::vector<float> parameter_values() const { return to_host(values_); }
 
+  /// Everything a probe needs to go back - parameters, AdamW moments, step - kept in backend
+  /// memory (a device-to-device copy under CUDA, no host round trip).
+  struct state_type {
+    vector<float> values, first_moment, second_moment;
+    std::int64_t step = 0;
+  };
+  [[nodiscard]] state_type snapshot() const { return {values_, first_moment_, second_moment_, step_}; }
+  void restore(const state_type& s) {
+    if (static_cast<index_t>(s.values.size()) != size_ || s.first_moment.size() != s.values.size() ||
+        s.second_moment.size() != s.values.size())
+      throw std::invalid_argument("gpta::backend::bert_classifier::restore: snapshot of a differently shaped model");
+    values_ = s.values;
+    first_moment_ = s.first_moment;
+    second_moment_ = s.second_moment;
+    step_ = s.step;
+  }
+
   /// Writes the parameters back into the store they came from (or one of the same layout).
   template <class Params>
   void copy_parameters_to(Params& params) const {

@@ -62,6 +62,34 @@ struct bert_student_options {
   }
 };
 
+/// The padded batch `[CLS] prefix [SEP] text [SEP]` of every example (prefix-first truncation):
+/// the host student and the backend student (backend/thrust_bert_student.hpp) share it.
+[[nodiscard]] inline nn::bert_batch encode_text_batch(const text::wordpiece_tokenizer& tokenizer,
+                                                      std::span<const text_example> batch, std::string_view prefix,
+                                                      std::size_t max_length, std::size_t prefix_budget) {
+  std::vector<nn::token_sequence> seqs;
+  seqs.reserve(batch.size());
+  for (const auto& e : batch) {
+    const auto enc = tokenizer.encode_with_prefix(prefix, e.text, max_length, prefix_budget);
+    seqs.push_back({{enc.input_ids.begin(), enc.input_ids.end()}, {enc.token_type_ids.begin(), enc.token_type_ids.end()}});
+  }
+  return nn::make_bert_batch(seqs, tokenizer.pad_id());
+}
+
+/// The labels of `batch`, each checked against [0, num_labels); `who` names the caller in errors.
+[[nodiscard]] inline std::vector<int> checked_labels(std::span<const text_example> batch, std::size_t num_labels,
+                                                     const char* who) {
+  std::vector<int> labels;
+  labels.reserve(batch.size());
+  for (const auto& e : batch) {
+    if (e.label < 0 || static_cast<std::size_t>(e.label) >= num_labels)
+      throw std::invalid_argument(std::string(who) + ": label " + std::to_string(e.label) + " outside [0, " +
+                                  std::to_string(num_labels) + ")");
+    labels.push_back(e.label);
+  }
+  return labels;
+}
+
 /// Everything a probe needs to go back: parameters, AdamW moments and the step counter.
 template <class Scalar>
 struct bert_student_state {
@@ -220,13 +248,7 @@ class basic_bert_student {
 
   /// The padded batch the student would feed its encoder (inspection, benchmarks).
   [[nodiscard]] nn::bert_batch encode(std::span<const text_example> batch, std::string_view prefix) const {
-    std::vector<nn::token_sequence> seqs;
-    seqs.reserve(batch.size());
-    for (const auto& e : batch) {
-      const auto enc = tokenizer_.encode_with_prefix(prefix, e.text, options_.max_length, options_.prefix_budget);
-      seqs.push_back({{enc.input_ids.begin(), enc.input_ids.end()}, {enc.token_type_ids.begin(), enc.token_type_ids.end()}});
-    }
-    return nn::make_bert_batch(seqs, tokenizer_.pad_id());
+    return encode_text_batch(tokenizer_, batch, prefix, options_.max_length, options_.prefix_budget);
   }
 
   [[nodiscard]] nn::linear_warmup_decay schedule() const {
@@ -267,15 +289,7 @@ class basic_bert_student {
   }
 
   std::vector<int> labels_of(std::span<const text_example> batch) const {
-    std::vector<int> labels;
-    labels.reserve(batch.size());
-    for (const auto& e : batch) {
-      if (e.label < 0 || static_cast<std::size_t>(e.label) >= options_.num_labels)
-        throw std::invalid_argument("gpta::bert_student::train_step: label " + std::to_string(e.label) +
-                                    " outside [0, " + std::to_string(options_.num_labels) + ")");
-      labels.push_back(e.label);
-    }
-    return labels;
+    return checked_labels(batch, options_.num_labels, "gpta::bert_student::train_step");
   }
 
   // Inference in chunks sorted by length (little padding), results handed back in input order.

@@ -180,7 +180,6 @@ class basic_trainer {
         const auto w0 = std::chrono::steady_clock::now();
         arrived = pending.get();
         rec.ta_wait_seconds = seconds_since(w0);
-        rec.candidates_from_round = r - 1;
         apply_exchange(*arrived, rec, run, r - 1);
       }
 
@@ -200,7 +199,6 @@ class basic_trainer {
           const auto w0 = std::chrono::steady_clock::now();
           ta_exchange x = exchange(fb);
           rec.ta_wait_seconds = seconds_since(w0);
-          rec.candidates_from_round = r;
           apply_exchange(x, rec, run, r);
           cands = std::move(x.candidates);
         }
@@ -313,6 +311,7 @@ class basic_trainer {
   /// Counts an exchange in `rec` and the run; a failure ends the run or, if the options say so, is
   /// recorded and the incumbent kept. `asked_after` is the round whose feedback it answered.
   void apply_exchange(const ta_exchange& x, round_record& rec, run_result& run, int asked_after) {
+    if (x.requests > 0 || !x.candidates.empty()) rec.candidates_from_round = asked_after;
     rec.ta_requests += x.requests;
     rec.ta_tokens += x.tokens;
     run.ta_requests += x.requests;
