@@ -14,8 +14,8 @@
 #endif
 
 #include <gpta/backend/bert_classifier.hpp>
+#include <gpta/backend/bert_from_student.hpp>
 #include <gpta/backend/gemm.hpp>
-#include <gpta/nn/bert_heads.hpp>
 
 namespace gpta::backend {
 
@@ -103,33 +103,5 @@ struct bert_gemm<Backend, true> {
                                                       b_outer, b_inner, c, ldc, c_outer, c_inner, inner});
   }
 };
-
-/// The training fields of a gpta::bert_student_options (duck-typed: no dependency on the student).
-template <class StudentOptions>
-[[nodiscard]] bert_classifier_options classifier_options_from(const StudentOptions& o) {
-  bert_classifier_options c;
-  c.num_labels = o.num_labels;
-  c.pooling = o.pooling == nn::bert_pooling::cls ? bert_pooling_mode::cls : bert_pooling_mode::mean;
-  c.learning_rate = o.learning_rate;
-  c.weight_decay = o.weight_decay;
-  c.adam_beta1 = o.adam_beta1;
-  c.adam_beta2 = o.adam_beta2;
-  c.adam_epsilon = o.adam_epsilon;
-  c.warmup_steps = o.warmup_steps;
-  c.total_steps = o.total_steps;
-  c.max_grad_norm = o.max_grad_norm;
-  c.classifier_dropout = o.classifier_dropout;
-  c.dropout = o.dropout;
-  c.seed = o.seed;
-  return c;
-}
-
-/// A backend copy of a gpta::basic_bert_student: same config, weights and options, so both take
-/// the same steps from here on. Only reads student.config(), parameters() and options().
-template <class Backend, class Student>
-[[nodiscard]] bert_classifier<Backend> make_bert_classifier(const Student& student, Backend be = {}) {
-  return bert_classifier<Backend>(student.config(), student.parameters(), classifier_options_from(student.options()),
-                                  be);
-}
 
 }  // namespace gpta::backend

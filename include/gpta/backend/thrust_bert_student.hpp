@@ -22,6 +22,7 @@
 #else
 #include <gpta/backend/bert_model.hpp>
 #endif
+#include <gpta/backend/bert_from_student.hpp>
 #include <gpta/student/bert_student.hpp>
 
 namespace gpta::backend {

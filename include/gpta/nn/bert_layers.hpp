@@ -162,6 +162,7 @@ template <class Body>
 void for_row_chunks(Eigen::Index rows, Eigen::Index cols, Body&& body) {
   constexpr Eigen::Index chunk = 16;
   const Eigen::Index chunks = (rows + chunk - 1) / chunk;
+  (void)cols;  // only the OpenMP build's size threshold reads it
   GPTA_BERT_PARALLEL_FOR(rows * cols)
   for (Eigen::Index c = 0; c < chunks; ++c) {
     const Eigen::Index begin = c * chunk;

@@ -1,0 +1,39 @@
+// From a host gpta::bert_student to a backend::bert_classifier: its options and a copy of its
+// weights. Shared by the CPP/OMP entry point (bert_model.hpp) and thrust_bert_student.hpp (which
+// .cu files use too); kept out of bert_classifier.hpp so that header needs no Eigen.
+#pragma once
+
+#include <gpta/backend/bert_classifier.hpp>
+#include <gpta/nn/bert_heads.hpp>
+
+namespace gpta::backend {
+
+/// The training fields of a gpta::bert_student_options (duck-typed: no dependency on the student).
+template <class StudentOptions>
+[[nodiscard]] bert_classifier_options classifier_options_from(const StudentOptions& o) {
+  bert_classifier_options c;
+  c.num_labels = o.num_labels;
+  c.pooling = o.pooling == nn::bert_pooling::cls ? bert_pooling_mode::cls : bert_pooling_mode::mean;
+  c.learning_rate = o.learning_rate;
+  c.weight_decay = o.weight_decay;
+  c.adam_beta1 = o.adam_beta1;
+  c.adam_beta2 = o.adam_beta2;
+  c.adam_epsilon = o.adam_epsilon;
+  c.warmup_steps = o.warmup_steps;
+  c.total_steps = o.total_steps;
+  c.max_grad_norm = o.max_grad_norm;
+  c.classifier_dropout = o.classifier_dropout;
+  c.dropout = o.dropout;
+  c.seed = o.seed;
+  return c;
+}
+
+/// A backend copy of a gpta::basic_bert_student: same config, weights and options, so both take
+/// the same steps from here on. Only reads student.config(), parameters() and options().
+template <class Backend, class Student>
+[[nodiscard]] bert_classifier<Backend> make_bert_classifier(const Student& student, Backend be = {}) {
+  return bert_classifier<Backend>(student.config(), student.parameters(), classifier_options_from(student.options()),
+                                  be);
+}
+
+}  // namespace gpta::backend
