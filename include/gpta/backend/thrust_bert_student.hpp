@@ -9,7 +9,6 @@
 #include <cstddef>
 #include <filesystem>
 #include <memory>
-#include <numeric>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -94,13 +93,8 @@ class thrust_bert_student {
                                             const std::vector<int>* labels) const {
     std::vector<int> out(batch.size());
     if (batch.empty()) return {out, 0.0};
-    std::vector<std::size_t> lengths;
-    lengths.reserve(batch.size());
-    for (const auto& e : batch)
-      lengths.push_back(tokenizer_.encode_with_prefix(prefix, e.text, options_.max_length, options_.prefix_budget).size());
-    std::vector<std::size_t> order(batch.size());
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return lengths[a] < lengths[b]; });
+    const std::vector<std::size_t> order =
+        order_by_encoded_length(tokenizer_, batch, prefix, options_.max_length, options_.prefix_budget);
     const std::size_t labels_n = options_.num_labels;
     double total = 0.0;
     for (std::size_t first = 0; first < order.size(); first += options_.eval_batch_size) {

@@ -76,6 +76,20 @@ struct bert_student_options {
   return nn::make_bert_batch(seqs, tokenizer.pad_id());
 }
 
+/// Positions of `batch` in order of encoded length (stable): inference chunks with little padding.
+[[nodiscard]] inline std::vector<std::size_t> order_by_encoded_length(const text::wordpiece_tokenizer& tokenizer,
+                                                                     std::span<const text_example> batch,
+                                                                     std::string_view prefix, std::size_t max_length,
+                                                                     std::size_t prefix_budget) {
+  std::vector<std::size_t> lengths;
+  lengths.reserve(batch.size());
+  for (const auto& e : batch) lengths.push_back(tokenizer.encode_with_prefix(prefix, e.text, max_length, prefix_budget).size());
+  std::vector<std::size_t> order(batch.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return lengths[a] < lengths[b]; });
+  return order;
+}
+
 /// The labels of `batch`, each checked against [0, num_labels); `who` names the caller in errors.
 [[nodiscard]] inline std::vector<int> checked_labels(std::span<const text_example> batch, std::size_t num_labels,
                                                      const char* who) {
@@ -295,13 +309,8 @@ class basic_bert_student {
   // Inference in chunks sorted by length (little padding), results handed back in input order.
   template <class Visit>
   void evaluate(std::span<const text_example> batch, std::string_view prefix, Visit&& visit) const {
-    std::vector<std::size_t> lengths;
-    lengths.reserve(batch.size());
-    for (const auto& e : batch)
-      lengths.push_back(tokenizer_.encode_with_prefix(prefix, e.text, options_.max_length, options_.prefix_budget).size());
-    std::vector<std::size_t> order(batch.size());
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return lengths[a] < lengths[b]; });
+    const std::vector<std::size_t> order =
+        order_by_encoded_length(tokenizer_, batch, prefix, options_.max_length, options_.prefix_budget);
     const nn::dropout_context no_dropout{};
     with_inference_workspace([&](workspace& ws) {
       for (std::size_t first = 0; first < order.size(); first += options_.eval_batch_size) {
