@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.hpp"
+
 #if defined(GPTA_THRUST_DEVICE_OMP) || defined(GPTA_THRUST_DEVICE_CPP)
 #define GPTA_BENCH_HAS_THRUST_CPU 1
 #include <gpta/backend/kernels.hpp>
@@ -25,13 +27,13 @@
 #if defined(GPTA_BENCH_HAS_THRUST_CPU)
 namespace {
 
+using gpta::bench::now;
+
 namespace gb = gpta::backend;
 namespace nn = gpta::nn;
 using be_t = gb::device_backend;
 using dvec = be_t::vector<float>;
 using hmat = nn::row_matrix<float>;
-
-double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 /// Median of `reps` timed calls after one warm-up, in milliseconds.
 template <class F>

@@ -26,8 +26,11 @@
 #include <boost/json.hpp>
 
 #include "../tests/support/llm_test_server.hpp"
+#include "bench_util.hpp"
 
 namespace {
+
+using gpta::bench::now;
 
 using gpta::test::server_action;
 
@@ -45,8 +48,6 @@ struct timing {
   std::size_t requests = 0;
   std::string best_prefix;
 };
-
-double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 /// Round 0: one prefix; after a round: `n` numbered revisions, so every candidate is new.
 server_action deterministic_ta(const gpta::test::recorded_request& req, std::chrono::milliseconds delay) {

@@ -17,23 +17,13 @@
 #include <vector>
 
 #include <sys/resource.h>
+#include "bench_util.hpp"
 
 namespace {
 
-double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0.0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-double peak_rss_mb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
-}
+using gpta::bench::now;
+using gpta::bench::median;
+using gpta::bench::peak_rss_mb;
 
 // Plain Eigen GEMM, same compiler flags and threads: the ceiling the student's GEMMs aim at.
 double gemm_gflops(Eigen::Index n) {

@@ -18,20 +18,16 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.hpp"
+
 #if defined(_OPENMP)
 #include <omp.h>
 #endif
 
 namespace {
 
-double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0.0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
+using gpta::bench::now;
+using gpta::bench::median;
 
 struct timing {
   std::vector<double> times;

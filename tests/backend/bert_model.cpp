@@ -19,11 +19,14 @@
 #include <gpta/prompt/fixed_prefix.hpp>
 #include <gpta/student/bert_student.hpp>
 #include <gpta/train/basic_trainer.hpp>
+#include "support/relative_error.hpp"
 
 namespace gb = gpta::backend;
 namespace nn = gpta::nn;
 
 namespace {
+
+using gpta::test::relative_error;
 
 using omp_backend = gb::thrust_backend<thrust::system::omp::tag>;
 using cpp_backend = gb::thrust_backend<thrust::system::cpp::tag>;
@@ -84,17 +87,6 @@ nn::bert_batch random_batch(std::mt19937_64& rng, std::size_t batch, std::size_t
       for (std::size_t l = n / 2; l < n; ++l) s.token_type_ids[l] = 1;
   }
   return nn::make_bert_batch(seqs, 0);
-}
-
-/// max |a - b| / max |b|: the normwise relative error of the kernel tests.
-double relative_error(const std::vector<float>& got, const float* want, std::size_t n) {
-  BOOST_REQUIRE_EQUAL(got.size(), n);
-  double diff = 0, scale = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    diff = std::max(diff, std::abs(static_cast<double>(got[i]) - static_cast<double>(want[i])));
-    scale = std::max(scale, std::abs(static_cast<double>(want[i])));
-  }
-  return scale == 0 ? diff : diff / scale;
 }
 
 // Tolerances: the 1e-5 relative bar for every kernel (tests/backend/layers.cpp) also holds for

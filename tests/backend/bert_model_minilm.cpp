@@ -10,11 +10,14 @@
 #include <filesystem>
 #include <random>
 #include <vector>
+#include "support/relative_error.hpp"
 
 // The MiniLM student (real all-MiniLM-L6-v2 weights, GPTA_MINILM_DIR) fine-tuned for 3 steps on the
 // Thrust OMP backend and on the host from the same weights: losses, parameters and logits agree.
 
 namespace {
+
+using gpta::test::relative_error;
 
 namespace gb = gpta::backend;
 namespace nn = gpta::nn;
@@ -38,16 +41,6 @@ nn::bert_batch random_batch(std::mt19937_64& rng, std::size_t batch, std::size_t
     seqs[b].input_ids.push_back(102);
   }
   return nn::make_bert_batch(seqs, 0);
-}
-
-double relative_error(const std::vector<float>& got, const float* want, std::size_t n) {
-  BOOST_REQUIRE_EQUAL(got.size(), n);
-  double diff = 0, scale = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    diff = std::max(diff, std::abs(static_cast<double>(got[i]) - static_cast<double>(want[i])));
-    scale = std::max(scale, std::abs(static_cast<double>(want[i])));
-  }
-  return scale == 0 ? diff : diff / scale;
 }
 
 }  // namespace

@@ -18,11 +18,14 @@
 #include <gpta/nn/bert_heads.hpp>
 #include <gpta/nn/bert_layers.hpp>
 #include <gpta/nn/softmax.hpp>
+#include "support/relative_error.hpp"
 
 namespace gb = gpta::backend;
 namespace nn = gpta::nn;
 
 namespace {
+
+using gpta::test::relative_error;
 
 using be_t = gb::device_backend;
 using dvec = be_t::vector<float>;
@@ -42,18 +45,6 @@ std::vector<float> random_values(std::size_t n, float lo, float hi, std::uint64_
 // Through the raw pointer: Thrust's element references bind a null system reference inside
 // (UBSan reports it), and the OMP system's memory is host memory anyway.
 std::vector<float> to_host(const dvec& v) { return std::vector<float>(gb::raw_data(v), gb::raw_data(v) + v.size()); }
-
-template <class Reference>
-double relative_error(const std::vector<float>& got, const Reference& want) {
-  BOOST_REQUIRE_EQUAL(static_cast<Eigen::Index>(got.size()), static_cast<Eigen::Index>(want.size()));
-  double diff = 0, scale = 0;
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    const double w = static_cast<double>(want.data()[i]);
-    diff = std::max(diff, std::abs(static_cast<double>(got[i]) - w));
-    scale = std::max(scale, std::abs(w));
-  }
-  return scale == 0 ? diff : diff / scale;
-}
 
 // Logs the figure (--log_level=message) so reports quote measured errors, then checks the bar.
 #define GPTA_TEST_RELATIVE(got, want)                                          \

@@ -1,0 +1,30 @@
+// Small helpers the benchmarks share: a monotonic clock in seconds, the median, peak RSS.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
+#include <sys/resource.h>
+
+namespace gpta::bench {
+
+inline double now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+inline double median(std::vector<double> v) {
+  if (v.empty()) return 0.0;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/// Peak resident set size of this process in MiB.
+inline double peak_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+}  // namespace gpta::bench
