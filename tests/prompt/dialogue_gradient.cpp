@@ -109,7 +109,14 @@ BOOST_AUTO_TEST_CASE(feedback_turn_holds_score_delta_gap_per_class_and_history_b
   BOOST_TEST_REQUIRE(mid != std::string::npos);
   BOOST_TEST_REQUIRE(worst != std::string::npos);
   BOOST_TEST((best < mid && mid < worst));
-  BOOST_TEST(contains(fb, "Answer with 3 different prefixes"));  // n = candidates_wanted
+  BOOST_TEST(contains(fb, "holding exactly 3 different instructions"));  // n = candidates_wanted
+  BOOST_TEST_REQUIRE(p.request->format.has_value());  // the schema asks for the same count
+  BOOST_TEST(contains(p.request->format->schema_json, "\"minItems\":3"));
+  BOOST_TEST(contains(fb, "The weakest answer is \"negative\" (0.69)"));
+  BOOST_TEST(contains(fb, "+0.2500, a small over-fitting gap"));  // the gap in words too
+  auto overfit = sample_feedback();
+  overfit.train_loss = 0.05;
+  BOOST_TEST(contains(s.feedback_text(overfit, 1), "over-fitting: prefer general guidance"));
   BOOST_TEST(p.request->n == 1);
   BOOST_TEST(!contains(fb, "{{"));
 
@@ -137,7 +144,8 @@ BOOST_AUTO_TEST_CASE(conversation_grows_by_feedback_and_assistant_turns) {
   BOOST_TEST_REQUIRE(m.size() == 6u);
   const char* roles[] = {"system", "user", "assistant", "user", "assistant", "user"};
   for (std::size_t i = 0; i < m.size(); ++i) BOOST_TEST(m[i].role == roles[i]);
-  BOOST_TEST(m[4].content == "<prefix>one</prefix>\n<prefix>two</prefix>\n<prefix>three</prefix>");
+  // The TA's answer is kept in the form it was asked for (the JSON list), whatever form it came in.
+  BOOST_TEST(m[4].content == R"({"prefixes":["one","two","three"]})");
   BOOST_TEST(s.counters().requests == 3u);
 }
 
@@ -180,6 +188,7 @@ BOOST_AUTO_TEST_CASE(history_is_deduplicated_and_trimmed_to_its_token_budget) {
 BOOST_AUTO_TEST_CASE(conversation_stays_within_its_budget_keeping_system_and_first_turn) {
   gpta::dialogue_gradient_options o;
   o.conversation_token_budget = 700;
+  o.ta.refill_candidates = false;  // one prefix per answer is enough here: no corrective turns
   gpta::dialogue_gradient s(o);
   (void)s.start(task());
   const auto first_turns = s.conversation();
@@ -206,6 +215,7 @@ BOOST_AUTO_TEST_CASE(n_choices_mode_asks_with_request_n) {
   gpta::dialogue_gradient_options o;
   o.ta.mode = gpta::candidate_mode::n_choices;
   o.ta.seed = 100;
+  o.ta.refill_candidates = false;
   gpta::dialogue_gradient s(o);
   const auto p0 = s.start(task());
   BOOST_TEST(*p0.request->seed == 100);
@@ -213,7 +223,7 @@ BOOST_AUTO_TEST_CASE(n_choices_mode_asks_with_request_n) {
   const auto p = s.feedback(sample_feedback());
   BOOST_TEST(p.request->n == 3);
   BOOST_TEST(*p.request->seed == 101);  // seed + request index
-  BOOST_TEST(contains(p.request->messages.back().content, "Answer with exactly one prefix"));
+  BOOST_TEST(contains(p.request->messages.back().content, "holding exactly 1 instruction."));
   gpta::chat_response r;
   r.choices = {{"<prefix>alpha</prefix>", "stop"}, {"no tags", "stop"}, {"<prefix>gamma</prefix>", "stop"}};
   const auto c = s.on_reply(r);
@@ -261,7 +271,7 @@ BOOST_AUTO_TEST_CASE(an_unanswered_exchange_is_dropped_before_the_next_feedback_
   BOOST_TEST(s.conversation().size() == 6u);
   const auto p = s.feedback(sample_feedback());  // the transport failed; the trainer moved on
   BOOST_TEST_REQUIRE(p.request->messages.size() == 4u);
-  BOOST_TEST(p.request->messages[2].content == "<prefix>start</prefix>");
+  BOOST_TEST(p.request->messages[2].content == R"({"prefixes":["start"]})");
   BOOST_TEST(p.request->messages[3].role == "user");
 }
 

@@ -72,7 +72,7 @@ BOOST_AUTO_TEST_CASE(trajectory_is_ascending_by_score_and_every_round_starts_afr
   BOOST_TEST_REQUIRE(best != std::string::npos);
   BOOST_TEST((worst < middle && middle < best));
   BOOST_TEST(contains(text, "dev accuracy"));
-  BOOST_TEST(contains(text, "Answer with 2 different prefixes"));
+  BOOST_TEST(contains(text, "holding exactly 2 different instructions"));
   const auto c = s.on_reply(reply("<prefix>new a</prefix><prefix>new b</prefix>"));
   BOOST_TEST(c.candidates == (std::vector<std::string>{"new a", "new b"}));
 
@@ -99,7 +99,8 @@ BOOST_AUTO_TEST_CASE(corrections_stay_inside_the_round_and_the_next_round_is_fre
   BOOST_TEST_REQUIRE(again.request.has_value());
   BOOST_TEST(again.request->messages.size() == 3u);
   BOOST_TEST(s.counters().corrections_sent == 1u);
-  BOOST_TEST(s.on_reply(reply("<prefix>p1</prefix>")).candidates == std::vector<std::string>{"p1"});
+  BOOST_TEST(s.on_reply(reply("<prefix>p1</prefix><prefix>p2</prefix>")).candidates ==
+             (std::vector<std::string>{"p1", "p2"}));
   const auto next = s.feedback(feedback_with({{"p1", 0.6, 1}, {"p0", 0.5, 0}}));
   BOOST_TEST(next.request->messages.size() == 1u);
   BOOST_TEST(s.conversation().size() == 1u);
@@ -111,7 +112,8 @@ BOOST_AUTO_TEST_CASE(a_new_round_abandons_an_unanswered_request) {
   (void)s.start(task());
   const auto p = s.feedback(feedback_with({{"p0", 0.5, 0}}));
   BOOST_TEST(p.request.has_value());
-  BOOST_TEST(s.on_reply(reply("<prefix>p1</prefix>")).candidates == std::vector<std::string>{"p1"});
+  BOOST_TEST(s.on_reply(reply("<prefix>p1</prefix><prefix>p2</prefix>")).candidates ==
+             (std::vector<std::string>{"p1", "p2"}));
 }
 
 BOOST_AUTO_TEST_CASE(seeds_advance_per_request_without_overflow) {

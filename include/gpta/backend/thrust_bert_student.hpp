@@ -72,6 +72,14 @@ class thrust_bert_student {
     return infer(batch, prefix, &labels);
   }
 
+  /// Cross-entropy of each example, in batch order (paired probe comparisons need them).
+  [[nodiscard]] std::vector<double> example_losses(std::span<const text_example> batch, std::string_view prefix) const {
+    const auto labels = checked_labels(batch, options_.num_labels, "gpta::backend::thrust_bert_student::loss");
+    std::vector<double> losses(batch.size());
+    (void)infer(batch, prefix, &labels, &losses);
+    return losses;
+  }
+
   [[nodiscard]] state_type snapshot() const { return model_->snapshot(); }
   void restore(const state_type& s) { model_->restore(s); }
 
@@ -90,7 +98,8 @@ class thrust_bert_student {
   // Inference in chunks sorted by length (little padding), results handed back in input order;
   // the loss only where `labels` is given.
   std::pair<std::vector<int>, double> infer(std::span<const text_example> batch, std::string_view prefix,
-                                            const std::vector<int>* labels) const {
+                                            const std::vector<int>* labels,
+                                            std::vector<double>* losses = nullptr) const {
     std::vector<int> out(batch.size());
     if (batch.empty()) return {out, 0.0};
     const std::vector<std::size_t> order =
@@ -111,7 +120,11 @@ class thrust_bert_student {
         for (std::size_t j = 0; j < labels_n; ++j) sum += std::exp(static_cast<double>(row[j] - mx));
         const std::size_t i = order[first + k];
         out[i] = best;
-        if (labels) total += static_cast<double>(mx) + std::log(sum) - static_cast<double>(row[(*labels)[i]]);
+        if (labels) {
+          const double l = static_cast<double>(mx) + std::log(sum) - static_cast<double>(row[(*labels)[i]]);
+          total += l;
+          if (losses) (*losses)[i] = l;
+        }
       }
     }
     return {std::move(out), total / static_cast<double>(batch.size())};

@@ -68,6 +68,15 @@ concept has_predict_with_loss = has_predict<S> &&
           -> std::same_as<std::pair<std::vector<typename S::prediction_type>, double>>;
     };
 
+/// Optional: `std::vector<double> example_losses(batch, prefix) const` - each example's loss, in
+/// batch order. Candidate probes compare prefixes example by example (a paired test); without it
+/// the trainer calls loss() once per example.
+template <class S>
+concept has_example_losses = has_example_type<S> &&
+    requires(const S& s, std::span<const typename S::example_type> batch, std::string_view prefix) {
+      { s.example_losses(batch, prefix) } -> std::same_as<std::vector<double>>;
+    };
+
 /// Optional: `void save(const std::filesystem::path&) const` and `static S load(const std::filesystem::path&)`
 /// - checkpoints; a run recorded with checkpoints can resume after a crash.
 template <class S>

@@ -7,35 +7,36 @@
 namespace gpta::default_templates {
 
 /// System turn of the description and dialogue strategies.
-inline constexpr std::string_view system = R"gpta(You are a teaching assistant for a small neural network, the student. You help it by writing a prefix: a short instruction that is placed in front of every input the student reads. You never see the student's training data. Write each prefix as plain text between <prefix> and </prefix> tags, with nothing else inside the tags, for example: <prefix>Read the text and decide which label fits it best.</prefix>)gpta";
+inline constexpr std::string_view system = R"gpta(You write the instruction that is put in front of every input of a small model being fine-tuned on a task. The model reads your instruction, then one input, and must answer. A good instruction says what the task is, names the possible answers, and says which cues in the input point to each answer. Write plain sentences addressed to the model. Never write an example input, a placeholder, or a copy of this message. You never see the training data.)gpta";
 
 /// Round 0: the TA writes a prefix from the user's description of the task.
 inline constexpr std::string_view description = R"gpta(Task: {{task_type}}
 Dataset: {{description}}
-Labels: {{labels}}
-Student output: {{output_format}}
-{{exemplars}}Write a prefix that will help the student solve this task on any input. Each prefix must be at most {{prefix_words}} words. {{answer_instruction}})gpta";
+Possible answers: {{labels}}
+The model must answer with: {{output_format}}
+{{exemplars}}Write {{n}} instruction(s) for this model, each at most {{prefix_words}} words. {{answer_instruction}})gpta";
 
 /// Dialogue gradient: the feedback turn after each round (aggregate signals only).
-inline constexpr std::string_view feedback = R"gpta(Results after round {{round}}, in which the student trained with the prefix "{{incumbent}}":
+inline constexpr std::string_view feedback = R"gpta(Results after round {{round}}, in which the model trained with the instruction "{{incumbent}}":
 - dev {{metric}}: {{dev_score}} (change since the previous round: {{score_change}})
-- train loss {{train_loss}}, dev loss {{dev_loss}}, over-fitting gap (dev loss minus train loss): {{loss_gap}}
-- per-class scores:
+- train loss {{train_loss}}, dev loss {{dev_loss}}, over-fitting gap (dev loss minus train loss): {{loss_gap}}, {{gap_note}}
+- dev scores per answer:
 {{per_class}}
-Prefixes tried so far, best first, with their dev {{metric}}:
+The weakest answer is {{weakest_class}}.
+Instructions tried so far, best first, with their dev {{metric}}:
 {{history}}
-Write revised prefixes that should raise the dev {{metric}}: keep what the best prefixes share, help the weakest classes, and prefer general guidance over narrow cues when the over-fitting gap grows. Each prefix must be at most {{prefix_words}} words. {{answer_instruction}})gpta";
+Write {{n}} new instruction(s), each different from all of the above and at most {{prefix_words}} words, that should raise the dev {{metric}}: keep what the best ones share and say more about the cues of the weakest answer. {{answer_instruction}})gpta";
 
 /// Corrective turn after an unusable answer.
-inline constexpr std::string_view correction = R"gpta(That answer could not be used: {{problems}}. {{answer_instruction}} Each prefix must be plain text of at most {{prefix_words}} words, with nothing else inside the tags.)gpta";
+inline constexpr std::string_view correction = R"gpta(That answer could not be used: {{problems}}. {{answer_instruction}} Each instruction must be plain sentences of at most {{prefix_words}} words.)gpta";
 
 /// OPRO-style meta-prompt: a fresh prompt every round with the scored prefixes, ascending.
-inline constexpr std::string_view trajectory = R"gpta(You write prefixes for a small neural network, the student: a prefix is a short instruction placed in front of every input the student reads.
+inline constexpr std::string_view trajectory = R"gpta(You write the instruction that is put in front of every input of a small model being fine-tuned on a task. A good instruction says what the task is, names the possible answers, and says which cues point to each.
 Task: {{task_type}}
 Dataset: {{description}}
-Labels: {{labels}}
-Below are earlier prefixes with their dev {{metric}}, in ascending order (higher is better).
+Possible answers: {{labels}}
+Below are earlier instructions with their dev {{metric}}, in ascending order (higher is better).
 {{trajectory}}
-Write new prefixes that differ from all of the above and score higher. Each prefix must be at most {{prefix_words}} words. {{answer_instruction}})gpta";
+Write {{n}} new instruction(s) that differ from all of the above and score higher, each at most {{prefix_words}} words. {{answer_instruction}})gpta";
 
 }  // namespace gpta::default_templates

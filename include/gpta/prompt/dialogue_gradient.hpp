@@ -50,7 +50,7 @@ class dialogue_gradient {
         detail::placeholder_list(
             {detail::task_placeholders, detail::answer_placeholders},
             {"round", "incumbent", "metric", "dev_score", "previous_dev_score", "score_change", "train_loss",
-             "dev_loss", "loss_gap", "per_class", "history"}),
+             "dev_loss", "loss_gap", "gap_note", "per_class", "weakest_class", "history"}),
         component);
     session_.set_conversation_budget(options_.conversation_token_budget);
   }
@@ -70,6 +70,7 @@ class dialogue_gradient {
     const std::size_t n = options_.candidates != 0 ? options_.candidates
                                                    : (fb.candidates_wanted == 0 ? 1 : fb.candidates_wanted);
     session_.add_user_turn(feedback_text(fb, n));
+    session_.set_tried(tried_prefixes(fb));
     return session_.ask(n, fb.prefix_token_budget);
   }
 
@@ -97,6 +98,16 @@ class dialogue_gradient {
       per_class += (per_class.empty() ? "" : "\n") + ("  - " + detail::or_not_given(c.label) + ": " +
                                                       detail::format_fixed(c.score));
     v["per_class"] = per_class.empty() ? std::string("  (not reported)") : per_class;
+    const class_score* weakest = nullptr;
+    for (const auto& c : fb.per_class)
+      if (!weakest || c.score < weakest->score) weakest = &c;
+    v["weakest_class"] = weakest ? "\"" + detail::or_not_given(weakest->label) + "\" (" +
+                                       detail::format_fixed(weakest->score, 2) + ")"
+                                 : std::string("not reported");
+    const double gap = fb.dev_loss - fb.train_loss;
+    v["gap_note"] = gap > 0.25   ? "so the model is over-fitting: prefer general guidance over narrow cues"
+                    : gap > 0.05 ? "a small over-fitting gap"
+                                 : "no over-fitting so far";
     const auto lines = detail::trimmed_history(
         fb.history, 0, options_.history_token_budget, [](const std::string& p, const scored_prefix& h) {
           return "  - " + detail::format_fixed(h.score) + " (round " + std::to_string(h.round + 1) + "): \"" + p +

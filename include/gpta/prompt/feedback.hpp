@@ -37,6 +37,14 @@ struct round_feedback {
   std::size_t prefix_token_budget = 32;
 };
 
+/// Every prefix the feedback names (history and incumbent): a TA candidate equal to one of them
+/// is a duplicate, not a new idea.
+[[nodiscard]] inline std::vector<std::string> tried_prefixes(const round_feedback& fb) {
+  std::vector<std::string> out{fb.incumbent};
+  for (const auto& h : fb.history) out.push_back(h.prefix);
+  return out;
+}
+
 /// A strategy's answer: prefixes ready to try and/or a request for the teaching assistant.
 /// When `request` is set, the trainer sends it and hands the reply to the strategy's on_reply().
 struct prefix_proposal {

@@ -57,6 +57,7 @@ class score_trajectory {
                                                    : (fb.candidates_wanted == 0 ? 1 : fb.candidates_wanted);
     const std::string metric = fb.metric_name.empty() ? std::string("score") : detail::or_not_given(fb.metric_name);
     session_.reset(messages(fb.history, metric, n, fb.prefix_token_budget));
+    session_.set_tried(tried_prefixes(fb));
     return session_.ask(n, fb.prefix_token_budget);
   }
 

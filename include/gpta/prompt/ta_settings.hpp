@@ -40,16 +40,36 @@ struct ta_settings {
   /// Accept a one-line answer without tags as a prefix (see prefix_parse_options): for small
   /// TAs such as SmolLM2-135M that rarely follow the tag format.
   bool accept_bare_line = false;
+  /// Ask for `{"prefixes": [...]}` through `response_format` (a JSON schema with the item count
+  /// and a length bound). llama-server turns it into a grammar, so every answer parses; a server
+  /// that ignores it answers in prose, and the `<prefix>` tag parser reads that (counted as
+  /// fallback replies). Off: tags only.
+  bool structured_output = true;
+  /// Longest item the schema admits, in characters (0: 8 per word of the budget told to the TA).
+  std::size_t max_prefix_chars = 0;
+  /// When a reply holds fewer usable new prefixes than asked (duplicates, echoes), ask again for
+  /// the missing ones while corrective turns remain, instead of going on with fewer.
+  bool refill_candidates = true;
 };
 
+/// What the TA's answers were worth, counted over a session (the trainer records per-round
+/// differences). An answer is one choice of a reply.
 struct ta_counters {
   std::size_t requests = 0;           ///< requests handed to the trainer, corrections included
   std::size_t replies = 0;            ///< replies received
   std::size_t replies_parsed = 0;     ///< replies that gave at least one usable prefix
   std::size_t corrections_sent = 0;   ///< corrective turns
-  std::size_t prefixes_accepted = 0;  ///< prefixes handed to the trainer
+  std::size_t prefixes_accepted = 0;  ///< distinct new prefixes handed to the trainer
   std::size_t exhausted = 0;          ///< exchanges that ended without a prefix (incumbent kept)
   std::size_t turns_dropped = 0;      ///< conversation turns dropped to stay within the token budget
+  std::size_t answers = 0;            ///< answers received (choices of all replies)
+  std::size_t answers_usable = 0;     ///< answers that gave at least one usable new prefix (format compliance)
+  std::size_t schema_answers = 0;     ///< answers read as the structured {"prefixes": [...]} form
+  std::size_t fallback_answers = 0;   ///< answers read by the <prefix> tag parser (schema ignored or off)
+  std::size_t duplicates = 0;         ///< items dropped as repeats of each other or of tried prefixes
+  std::size_t unusable = 0;           ///< items refused: empty, placeholder, echo of the prompt, bad text
+  std::size_t over_budget = 0;        ///< items refused for length
+  std::size_t repaired = 0;           ///< over-long items cut to the budget after the corrective turns
 };
 
 }  // namespace gpta

@@ -205,6 +205,14 @@ class basic_bert_student {
   [[nodiscard]] double loss(std::span<const text_example> batch, std::string_view prefix) const {
     if (batch.empty()) return 0.0;
     double total = 0;
+    for (const double l : example_losses(batch, prefix)) total += l;
+    return total / static_cast<double>(batch.size());
+  }
+
+  /// Cross-entropy of each example, in batch order (paired probe comparisons need them).
+  [[nodiscard]] std::vector<double> example_losses(std::span<const text_example> batch, std::string_view prefix) const {
+    std::vector<double> out(batch.size());
+    if (batch.empty()) return out;
     evaluate(batch, prefix, [&](std::size_t i, const auto& logits_row) {
       const auto z = logits_row.array();
       const float mx = z.maxCoeff();
@@ -212,9 +220,9 @@ class basic_bert_student {
       if (y < 0 || static_cast<std::size_t>(y) >= options_.num_labels)
         throw std::invalid_argument("gpta::bert_student::loss: label " + std::to_string(y) + " outside [0, " +
                                     std::to_string(options_.num_labels) + ")");
-      total += static_cast<double>(mx + std::log((z - mx).exp().sum()) - z(y));
+      out[i] = static_cast<double>(mx + std::log((z - mx).exp().sum()) - z(y));
     });
-    return total / static_cast<double>(batch.size());
+    return out;
   }
 
   /// Logits [sequences x labels] of an encoded batch, inference mode.

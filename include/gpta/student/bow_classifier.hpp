@@ -217,6 +217,19 @@ class basic_bow_classifier {
   /// Predictions and mean loss from one forward pass (what evaluation wants).
   [[nodiscard]] std::pair<std::vector<int>, double> predict_with_loss(std::span<const text_example> batch,
                                                                       std::string_view prefix) const {
+    auto [pred, losses] = predict_with_losses(batch, prefix);
+    double sum = 0.0;
+    for (const double l : losses) sum += l;
+    return {std::move(pred), sum / static_cast<double>(batch.size())};
+  }
+
+  /// Cross-entropy of each example, in batch order (paired probe comparisons need them).
+  [[nodiscard]] std::vector<double> example_losses(std::span<const text_example> batch, std::string_view prefix) const {
+    return predict_with_losses(batch, prefix).second;
+  }
+
+  std::pair<std::vector<int>, std::vector<double>> predict_with_losses(std::span<const text_example> batch,
+                                                                      std::string_view prefix) const {
     if (batch.empty()) throw std::invalid_argument("gpta::student::bow_classifier::loss: empty batch");
     check_labels(batch, "loss");
     std::vector<int> pred(batch.size());
@@ -228,9 +241,7 @@ class basic_bow_classifier {
       pred[i] = argmax(logits);
       losses[i] = static_cast<double>(nn::softmax_cross_entropy(logits, batch[i].label));
     });
-    double sum = 0.0;
-    for (const double l : losses) sum += l;
-    return {std::move(pred), sum / static_cast<double>(batch.size())};
+    return {std::move(pred), std::move(losses)};
   }
 
   /// Class probabilities per example.

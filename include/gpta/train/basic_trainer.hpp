@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <concepts>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
@@ -27,42 +28,14 @@
 #include <gpta/detail/random.hpp>
 #include <gpta/eval/classification_metrics.hpp>
 #include <gpta/prompt/sanitize.hpp>
+#include <gpta/train/paired_probe.hpp>
 #include <gpta/train/records.hpp>
 #include <gpta/train/run_record.hpp>
+#include <gpta/train/ta_tally.hpp>
+#include <gpta/train/trainer_options.hpp>
 #include <gpta/train/trainer_state.hpp>
 
 namespace gpta {
-
-/// Runtime knobs of the loop (they change no generated code, so they are not template parameters).
-struct trainer_options {
-  int rounds = 3;                    ///< T: student phase + feedback cycles
-  int epochs_per_round = 1;          ///< E
-  std::size_t max_steps_per_round = 0;  ///< S: cap on steps per round (0 = E full epochs)
-  std::size_t batch_size = 32;
-  std::uint64_t seed = 1;
-  std::size_t probe_steps = 20;      ///< steps of a candidate probe from the current weights
-  std::size_t probe_dev_size = 256;  ///< dev examples a probe is scored on
-  double accept_margin = 0.0;        ///< a candidate replaces the incumbent only if it beats it by more
-  int patience = 0;                  ///< stop after this many rounds without a dev improvement (0 = off)
-  std::int64_t ta_token_budget = 0;  ///< stop asking the TA once this many tokens are spent (0 = no cap)
-  std::size_t candidates = 4;        ///< n revised prefixes asked for after each round
-  std::size_t prefix_token_budget = 32;
-  int max_ta_turns = 4;              ///< TA requests per proposal, corrective turns included
-  /// After a round, a failed TA exchange (transport error, unusable answers) keeps the incumbent
-  /// and is recorded in the round, instead of ending the run. Round 0 failures always throw.
-  bool keep_incumbent_on_ta_error = false;
-  /// Overlap: the TA request after round r is sent asynchronously and the student trains round r+1
-  /// with the incumbent meanwhile; the candidates that come back are probed at the end of round
-  /// r+1 and, if accepted, train from round r+2 on. TA latency hides behind a round of training at
-  /// the cost of one round of lag (so the TA is asked after rounds 0..T-3 only). The strategy and
-  /// the transport are used by one thread at a time: the loop's thread never touches them while a
-  /// request is in flight.
-  bool overlap = false;
-  bool progress = true;              ///< progress bar / lines on stderr
-  /// Transfer: prefixes learned elsewhere (see prefix_repository) that compete with the strategy's
-  /// first prefix by probe before round 0.
-  std::vector<std::string> initial_prefixes;
-};
 
 template <student_model Student, prompt_strategy Strategy, llm_transport Transport = null_transport,
           class Metric = classification_metric>
@@ -146,8 +119,26 @@ class basic_trainer {
     } else {
       (detail::call_on_run_begin(callbacks, run_context{run}), ...);
       writer_.write(run);
-      std::vector<std::string> first = resolve(strategy_.start(t), run);
-      if (first.empty()) first.push_back("");
+      ta_tally tally;
+      const auto before = counters_now();
+      std::vector<std::string> first = resolve(strategy_.start(t), tally);
+      tally.stats_from(before, counters_now());
+      run.ta_requests += tally.requests;
+      run.ta_tokens += tally.tokens;
+      run.ta_stats += tally.stats;
+      if (!tally.model.empty()) run.ta_model = tally.model;
+      if (first.empty()) {
+        if (tally.requests > 0) {
+          // The strategy consulted the TA and got nothing usable: say so, never silently.
+          run.empty_prefix_reason = "the teaching assistant gave no usable prefix in round 0 (" +
+                                    std::to_string(tally.stats.answers) + " answers, " +
+                                    std::to_string(tally.stats.unusable) + " unusable items, " +
+                                    std::to_string(tally.stats.over_budget) + " over budget); training with the "
+                                    "empty prefix";
+          if (options_.progress) std::fprintf(stderr, "gpta: %s\n", run.empty_prefix_reason.c_str());
+        }
+        first.push_back("");
+      }
       for (const auto& p : options_.initial_prefixes) first.push_back(sanitize_prefix(p));
       loop.incumbent = first.front();
       if (first.size() > 1) loop.incumbent = pick_by_probe(first, loop.incumbent, train, dev, nullptr).first;
@@ -265,16 +256,27 @@ class basic_trainer {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
   }
 
+  /// The strategy's answer counters now (all zero for strategies that keep none).
+  [[nodiscard]] ta_counters counters_now() const {
+    if constexpr (requires(const Strategy& st) { { st.counters() } -> std::convertible_to<const ta_counters&>; })
+      return strategy_.counters();
+    else
+      return {};
+  }
+
   /// Sends the strategy's requests until it answers with candidates (bounded by max_ta_turns).
-  std::vector<std::string> resolve(prefix_proposal p, run_result& run) {
+  std::vector<std::string> resolve(prefix_proposal p, ta_tally& tally) {
     int turns = 0;
     while (p.request) {
       if (++turns > options_.max_ta_turns)
         throw std::runtime_error("gpta::basic_trainer: the teaching assistant gave no usable prefix in " +
                                  std::to_string(options_.max_ta_turns) + " turns");
-      ++run.ta_requests;  // counted when sent: a failed request reached the TA too
+      ++tally.requests;  // counted when sent: a failed request reached the TA too
+      const auto t0 = std::chrono::steady_clock::now();
       const chat_response reply = transport_.complete(*p.request);
-      run.ta_tokens += reply.usage;
+      tally.stats.latency_seconds.push_back(seconds_since(t0));
+      tally.tokens += reply.usage;
+      if (!reply.model.empty()) tally.model = reply.model;
       p = strategy_.on_reply(reply);
     }
     std::vector<std::string> out;
@@ -286,21 +288,19 @@ class basic_trainer {
   /// tokens and captures its failure, so it can run on another thread and be applied later.
   struct ta_exchange {
     std::vector<std::string> candidates;
-    std::size_t requests = 0;
-    token_usage tokens;
+    ta_tally tally;
     std::exception_ptr failure;
   };
 
   ta_exchange exchange(const round_feedback& fb) {
     ta_exchange x;
-    run_result local;
+    const auto before = counters_now();
     try {
-      x.candidates = resolve(strategy_.feedback(fb), local);
+      x.candidates = resolve(strategy_.feedback(fb), x.tally);
     } catch (...) {
       x.failure = std::current_exception();
     }
-    x.requests = local.ta_requests;
-    x.tokens = local.ta_tokens;
+    x.tally.stats_from(before, counters_now());
     return x;
   }
 
@@ -311,11 +311,14 @@ class basic_trainer {
   /// Counts an exchange in `rec` and the run; a failure ends the run or, if the options say so, is
   /// recorded and the incumbent kept. `asked_after` is the round whose feedback it answered.
   void apply_exchange(const ta_exchange& x, round_record& rec, run_result& run, int asked_after) {
-    if (x.requests > 0 || !x.candidates.empty()) rec.candidates_from_round = asked_after;
-    rec.ta_requests += x.requests;
-    rec.ta_tokens += x.tokens;
-    run.ta_requests += x.requests;
-    run.ta_tokens += x.tokens;
+    if (x.tally.requests > 0 || !x.candidates.empty()) rec.candidates_from_round = asked_after;
+    rec.ta_requests += x.tally.requests;
+    rec.ta_tokens += x.tally.tokens;
+    rec.ta_stats += x.tally.stats;
+    run.ta_requests += x.tally.requests;
+    run.ta_tokens += x.tally.tokens;
+    run.ta_stats += x.tally.stats;
+    if (!x.tally.model.empty()) run.ta_model = x.tally.model;
     if (!x.failure) return;
     if (!options_.keep_incumbent_on_ta_error) std::rethrow_exception(x.failure);
     try {
@@ -403,51 +406,80 @@ class basic_trainer {
     return fb;
   }
 
-  /// Probe score of `prefix`: a few steps from the current weights, scored on a dev subset;
-  /// the weights are restored by the caller.
-  double probe(const std::string& prefix, const dataset_type& train, const dataset_type& dev_subset) {
+  /// A probe: a few steps from the current weights (same batches for every prefix), then the
+  /// dev subset's metrics and per-example losses. The caller restores the weights.
+  struct probe_outcome {
+    eval_result eval;
+    std::vector<double> losses;
+  };
+
+  probe_outcome probe(const std::string& prefix, const dataset_type& train, const dataset_type& dev_subset) {
     std::mt19937_64 saved = batch_rng_;
     batch_rng_.seed(detail::mix_seed(options_.seed, 202));  // every candidate sees the same batches
     std::vector<std::size_t> order = epoch_order(train.size());
     std::size_t cursor = 0;
     train_steps(train, prefix, options_.probe_steps, order, cursor);
     batch_rng_ = saved;
-    return evaluate(dev_subset, prefix).score;
+    probe_outcome out{evaluate(dev_subset, prefix), {}};
+    const std::span<const example_type> all(dev_subset.examples);
+    if constexpr (has_example_losses<Student>) {
+      out.losses = student_.example_losses(all, prefix);
+    } else {
+      out.losses.reserve(all.size());
+      for (std::size_t i = 0; i < all.size(); ++i) out.losses.push_back(student_.loss(all.subspan(i, 1), prefix));
+    }
+    return out;
   }
 
+  /// The best of `candidates` against `incumbent` by paired probe (see probe_scoring); returns
+  /// the winner (the incumbent unless a candidate beat it past the margin) and its probe score.
   std::pair<std::string, double> pick_by_probe(const std::vector<std::string>& candidates,
                                                const std::string& incumbent, const dataset_type& train,
                                                const dataset_type& dev, round_record* rec) {
     dataset_type dev_subset = dev;
     if (dev_subset.examples.size() > options_.probe_dev_size) dev_subset.examples.resize(options_.probe_dev_size);
     const auto state = student_.snapshot();
-    const double incumbent_score = probe(incumbent, train, dev_subset);
+    const probe_outcome inc = probe(incumbent, train, dev_subset);
     student_.restore(state);
-    std::string best = incumbent;
-    double best_score = incumbent_score;
+    const bool paired = options_.probe_score == probe_scoring::paired_loss;
     std::size_t best_index = candidates.size();
+    double best_key = 0.0;  // the best candidate's gain (paired) or accuracy lead, past its margin
     std::vector<candidate_record> records;
     for (std::size_t i = 0; i < candidates.size(); ++i) {
+      candidate_record c;
+      c.prefix = candidates[i];
       if (candidates[i] == incumbent) {  // cannot beat itself: recorded, not probed again
-        records.push_back({candidates[i], incumbent_score, false, false});
+        c.probe_score = inc.eval.score;
+        c.probe_loss = inc.eval.loss;
+        records.push_back(c);
         continue;
       }
-      const double s = probe(candidates[i], train, dev_subset);
+      const probe_outcome out = probe(candidates[i], train, dev_subset);
       student_.restore(state);
-      records.push_back({candidates[i], s, s > incumbent_score, false});
-      if (s > best_score) {
-        best_score = s;
+      const paired_difference d = paired_gain(inc.losses, out.losses);
+      c.probe_score = out.eval.score;
+      c.probe_loss = out.eval.loss;
+      c.paired_gain = d.mean;
+      c.paired_se = d.se;
+      c.margin = paired ? acceptance_margin(d, options_.probe_z, options_.accept_margin) : options_.accept_margin;
+      const double lead = paired ? d.mean : out.eval.score - inc.eval.score;
+      c.beat_incumbent = lead > c.margin;
+      if (c.beat_incumbent && (best_index == candidates.size() || lead - c.margin > best_key)) {
         best_index = i;
+        best_key = lead - c.margin;
       }
+      records.push_back(c);
     }
-    if (best_index < candidates.size() && best_score > incumbent_score + options_.accept_margin) {
+    std::string best = incumbent;
+    double best_score = inc.eval.score;
+    if (best_index < candidates.size()) {
       best = candidates[best_index];
+      best_score = records[best_index].probe_score;
       records[best_index].accepted = true;
-    } else {
-      best_score = incumbent_score;
     }
     if (rec) {
-      rec->incumbent_probe_score = incumbent_score;
+      rec->incumbent_probe_score = inc.eval.score;
+      rec->incumbent_probe_loss = inc.eval.loss;
       const auto wins = std::count_if(records.begin(), records.end(), [](auto& c) { return c.beat_incumbent; });
       rec->ta_accuracy = static_cast<double>(wins) / static_cast<double>(records.size());
       rec->candidates = std::move(records);
@@ -535,7 +567,7 @@ class basic_trainer {
       loop.rounds_without_gain = st.rounds_without_gain;
       loop.stopped = st.stopped;
       // Replay the strategy's side of the conversation; its TA calls are not counted again.
-      run_result scratch;
+      ta_tally scratch;
       (void)resolve(strategy_.start(t), scratch);
       std::span<const round_feedback> replay(st.feedbacks);
       std::optional<round_feedback> in_flight;

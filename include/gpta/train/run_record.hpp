@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <boost/json.hpp>
 
@@ -29,8 +30,26 @@ inline void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const
 }
 
 inline void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const candidate_record& c) {
-  v = {{"prefix", c.prefix}, {"probe_score", c.probe_score}, {"beat_incumbent", c.beat_incumbent},
-       {"accepted", c.accepted}};
+  v = {{"prefix", c.prefix},           {"probe_score", c.probe_score}, {"beat_incumbent", c.beat_incumbent},
+       {"accepted", c.accepted},       {"probe_loss", c.probe_loss},   {"paired_gain", c.paired_gain},
+       {"paired_se", c.paired_se},     {"margin", c.margin}};
+}
+
+inline void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const ta_round_stats& t) {
+  v = {{"answers", t.answers},
+       {"answers_usable", t.answers_usable},
+       {"schema_answers", t.schema_answers},
+       {"fallback_answers", t.fallback_answers},
+       {"new_candidates", t.new_candidates},
+       {"duplicates", t.duplicates},
+       {"unusable", t.unusable},
+       {"over_budget", t.over_budget},
+       {"repaired", t.repaired},
+       {"corrections", t.corrections},
+       {"exhausted", t.exhausted},
+       {"latency_seconds", boost::json::value_from(t.latency_seconds)},
+       {"latency_mean_seconds", t.latency_mean()},
+       {"latency_p95_seconds", t.latency_p95()}};
 }
 
 namespace detail {
@@ -47,11 +66,13 @@ inline void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const
        {"dev", boost::json::value_from(r.dev)},
        {"steps", r.steps},
        {"incumbent_probe_score", detail::optional_json(r.incumbent_probe_score)},
+       {"incumbent_probe_loss", detail::optional_json(r.incumbent_probe_loss)},
        {"candidates", boost::json::value_from(r.candidates)},
        {"ta_accuracy", detail::optional_json(r.ta_accuracy)},
        {"ta_tokens", boost::json::value_from(r.ta_tokens)},
        {"ta_requests", r.ta_requests},
        {"ta_error", r.ta_error},
+       {"ta_stats", boost::json::value_from(r.ta_stats)},
        {"ta_wait_seconds", r.ta_wait_seconds},
        {"candidates_from_round", detail::optional_json(r.candidates_from_round)},
        {"seconds", r.seconds},
@@ -69,6 +90,9 @@ inline void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const
        {"ta_tokens", boost::json::value_from(r.ta_tokens)},
        {"ta_requests", r.ta_requests},
        {"ta_accuracy", detail::optional_json(r.ta_accuracy)},
+       {"ta_stats", boost::json::value_from(r.ta_stats)},
+       {"ta_model", r.ta_model},
+       {"empty_prefix_reason", r.empty_prefix_reason},
        {"seconds", r.seconds}};
 }
 
@@ -98,6 +122,33 @@ inline eval_result eval_from(const boost::json::value& v) {
                            num(c.at("f1")), c.at("support").to_number<std::size_t>()});
   return e;
 }
+inline std::size_t count_or_zero(const boost::json::object& o, std::string_view key) {
+  const auto* x = o.if_contains(key);
+  return x ? x->to_number<std::size_t>() : 0;
+}
+inline double num_or_zero(const boost::json::object& o, std::string_view key) {
+  const auto* x = o.if_contains(key);
+  return x ? num(*x) : 0.0;
+}
+inline ta_round_stats ta_stats_from(const boost::json::value* v) {
+  ta_round_stats t;
+  if (!v || !v->is_object()) return t;
+  const auto& o = v->as_object();
+  t.answers = count_or_zero(o, "answers");
+  t.answers_usable = count_or_zero(o, "answers_usable");
+  t.schema_answers = count_or_zero(o, "schema_answers");
+  t.fallback_answers = count_or_zero(o, "fallback_answers");
+  t.new_candidates = count_or_zero(o, "new_candidates");
+  t.duplicates = count_or_zero(o, "duplicates");
+  t.unusable = count_or_zero(o, "unusable");
+  t.over_budget = count_or_zero(o, "over_budget");
+  t.repaired = count_or_zero(o, "repaired");
+  t.corrections = count_or_zero(o, "corrections");
+  t.exhausted = count_or_zero(o, "exhausted");
+  if (const auto* l = o.if_contains("latency_seconds"))
+    for (const auto& x : l->as_array()) t.latency_seconds.push_back(num(x));
+  return t;
+}
 inline round_record round_from(const boost::json::value& v) {
   round_record r;
   r.round = static_cast<int>(v.at("round").to_number<std::int64_t>());
@@ -106,13 +157,18 @@ inline round_record round_from(const boost::json::value& v) {
   r.dev = eval_from(v.at("dev"));
   r.steps = v.at("steps").to_number<std::size_t>();
   r.incumbent_probe_score = opt<double>(v.at("incumbent_probe_score"), num);
-  for (const auto& c : v.at("candidates").as_array())
+  if (const auto* l = v.as_object().if_contains("incumbent_probe_loss")) r.incumbent_probe_loss = opt<double>(*l, num);
+  for (const auto& c : v.at("candidates").as_array()) {
+    const auto& o = c.as_object();
     r.candidates.push_back({c.at("prefix").as_string().c_str(), num(c.at("probe_score")),
-                            c.at("beat_incumbent").as_bool(), c.at("accepted").as_bool()});
+                            c.at("beat_incumbent").as_bool(), c.at("accepted").as_bool(), num_or_zero(o, "probe_loss"),
+                            num_or_zero(o, "paired_gain"), num_or_zero(o, "paired_se"), num_or_zero(o, "margin")});
+  }
   r.ta_accuracy = opt<double>(v.at("ta_accuracy"), num);
   r.ta_tokens = usage_from(v.at("ta_tokens"));
   r.ta_requests = v.at("ta_requests").to_number<std::size_t>();
   r.ta_error = v.at("ta_error").as_string().c_str();
+  r.ta_stats = ta_stats_from(v.as_object().if_contains("ta_stats"));
   r.ta_wait_seconds = num(v.at("ta_wait_seconds"));
   r.candidates_from_round = opt<int>(v.at("candidates_from_round"), [](const boost::json::value& x) {
     return static_cast<int>(x.to_number<std::int64_t>());
@@ -136,6 +192,9 @@ inline round_record round_from(const boost::json::value& v) {
   r.best_dev = detail::eval_from(result.at("best_dev"));
   r.ta_tokens = detail::usage_from(result.at("ta_tokens"));
   r.ta_requests = result.at("ta_requests").to_number<std::size_t>();
+  r.ta_stats = detail::ta_stats_from(result.as_object().if_contains("ta_stats"));
+  if (const auto* m = result.as_object().if_contains("ta_model")) r.ta_model = m->as_string().c_str();
+  if (const auto* e = result.as_object().if_contains("empty_prefix_reason")) r.empty_prefix_reason = e->as_string().c_str();
   return r;
 }
 

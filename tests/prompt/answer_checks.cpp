@@ -1,0 +1,65 @@
+#include <gpta/prompt/answer_checks.hpp>
+
+#include <string>
+#include <vector>
+
+#include <boost/test/unit_test.hpp>
+
+BOOST_AUTO_TEST_CASE(normalisation_ignores_case_punctuation_and_spacing) {
+  BOOST_TEST(gpta::normalize_for_comparison("  Is this review POSITIVE, or negative?! ") ==
+             "is this review positive or negative");
+  BOOST_TEST(gpta::normalize_for_comparison("a--b") == "a b");
+  BOOST_TEST(gpta::normalize_for_comparison("...") == "");
+  // Non-ASCII bytes are kept: two prefixes in another script stay different.
+  BOOST_TEST(gpta::normalize_for_comparison("Ärger!") == "\xC3\x84rger");
+  BOOST_TEST(gpta::normalize_for_comparison("Ärger") != gpta::normalize_for_comparison("Örger"));
+}
+
+BOOST_AUTO_TEST_CASE(repeats_are_found_under_the_normalised_comparison) {
+  const std::vector<std::string> seen{"Read the review.", "Decide: positive or negative?"};
+  BOOST_TEST(gpta::is_repeat("read the review", seen));
+  BOOST_TEST(gpta::is_repeat("DECIDE positive or negative", seen));
+  BOOST_TEST(!gpta::is_repeat("Read the whole review.", seen));
+  BOOST_TEST(!gpta::is_repeat("anything", {}));
+}
+
+BOOST_AUTO_TEST_CASE(placeholders_are_unusable) {
+  const std::string prompt = "Task: binary sentiment classification";
+  for (const char* p : {"task_instruction_1", "Prefix 2", "instruction", "first instruction", "{{prefix}}",
+                        "[insert instruction here]", "<instruction>", "Classify the review ...",
+                        "Classify the review \xE2\x80\xA6", "[the instruction]"}) {
+    const auto why = gpta::unusable_reason(p, prompt);
+    BOOST_TEST_REQUIRE(why.has_value(), p);
+    BOOST_TEST(why->find("placeholder") != std::string::npos, p);
+  }
+  // Real instructions pass, including short ones and ones with underscores between words.
+  for (const char* p : {"Is this movie review positive or negative?", "Classify.", "Judge the tone of snake_case code."})
+    BOOST_TEST(!gpta::unusable_reason(p, prompt).has_value(), p);
+}
+
+BOOST_AUTO_TEST_CASE(echoes_of_the_prompt_are_unusable_but_short_overlaps_are_not) {
+  const std::string prompt =
+      "You write the instruction that is put in front of every input.\nDataset: Single sentences from English movie "
+      "reviews.";
+  const auto why = gpta::unusable_reason("single sentences from English movie reviews", prompt);
+  BOOST_TEST_REQUIRE(why.has_value());
+  BOOST_TEST(why->find("repeats the prompt") != std::string::npos);
+  BOOST_TEST(gpta::unusable_reason("You write the instruction that is put in front", prompt).has_value());
+  // Four words or fewer may coincide with the prompt by chance ("movie reviews" is a fine cue).
+  BOOST_TEST(!gpta::unusable_reason("English movie reviews.", prompt).has_value());
+  BOOST_TEST(!gpta::unusable_reason("Single movie reviews are positive or negative.", prompt).has_value());
+  BOOST_TEST(gpta::unusable_reason("", prompt).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(cutting_to_a_budget_prefers_sentence_ends_then_word_boundaries) {
+  // The sentence end inside the budget wins over a later word boundary.
+  BOOST_TEST(gpta::cut_to_budget("Read it. Then decide whether it is positive or negative.", 5) == "Read it.");
+  // No sentence end fits: the last word boundary that fits.
+  BOOST_TEST(gpta::cut_to_budget("Decide whether this review is positive or negative.", 4) == "Decide whether this review");
+  BOOST_TEST(gpta::cut_to_budget("Short enough.", 5) == "Short enough.");
+  BOOST_TEST(gpta::cut_to_budget("Anything at all", 0) == "Anything at all");  // 0: no limit
+  // Another unit: a counter of characters / 4.
+  const gpta::token_counter bytes4 = [](std::string_view s) { return (s.size() + 3) / 4; };
+  BOOST_TEST(gpta::cut_to_budget("abcd efgh ijkl", 3, bytes4) == "abcd efgh");
+  BOOST_TEST(gpta::cut_to_budget("abcdefghijklmnop", 2, bytes4).empty());  // not one word fits
+}
