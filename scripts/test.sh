@@ -14,7 +14,8 @@ if [[ -f scripts/install_models.sh ]]; then
   export GPTA_MINILM_DIR
   # The causal-LM student's checkpoint (GGUF reader, dequantisation, tokenizer and forward parity).
   GPTA_QWEN05B_GGUF=$(bash scripts/install_models.sh install qwen0.5b | tail -n 1)
-  export GPTA_QWEN05B_GGUF
+  GPTA_QWEN15B_GGUF=$(bash scripts/install_models.sh install qwen1.5b | tail -n 1)  # the default TA's file
+  export GPTA_QWEN05B_GGUF GPTA_QWEN15B_GGUF
 fi
 
 if [[ ! -d ../shared/datasets ]]; then
