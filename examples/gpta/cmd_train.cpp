@@ -1,4 +1,5 @@
 // `gpta train` (one strategy, one seed) and `gpta compare` (strategies x seeds on the same splits).
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <iostream>
@@ -16,7 +17,7 @@ namespace gpta::cli {
 int cmd_train(const std::vector<std::string>& args) {
   arg_parser p("train");
   declare_experiment_flags(p);
-  p.option("strategy", "none | fixed | random | description | dialogue | opro", "none")
+  p.option("strategy", joined(all_strategies), "none")
       .option("seed", "seed of sampling, init and batches", "1")
       .flag("resume", "continue the run recorded in --out from its last complete round");
   p.parse(args);
@@ -25,7 +26,7 @@ int cmd_train(const std::vector<std::string>& args) {
     return 0;
   }
   experiment_config c = read_experiment_flags(p);
-  c.strategy = p.choice("strategy", {"none", "fixed", "random", "description", "dialogue", "opro"});
+  c.strategy = p.choice("strategy", all_strategies);
   c.seed = p.integer<std::uint64_t>("seed");
   c.resume = p.has("resume");
   const experiment_result er = run_experiment(c);
@@ -61,16 +62,20 @@ int cmd_compare(const std::vector<std::string>& args) {
     seeds.push_back(one.integer<std::uint64_t>("seeds"));
   }
   for (const auto& s : strategies)
-    if (s != "none" && s != "fixed" && s != "random" && s != "description" && s != "dialogue" && s != "opro")
-      throw usage_error("flag --strategies: '" + s + "' is not one of none|fixed|random|description|dialogue|opro");
+    if (std::find(all_strategies.begin(), all_strategies.end(), s) == all_strategies.end())
+      throw usage_error("flag --strategies: '" + s + "' is not one of " + joined(all_strategies, "|"));
 
   boost::json::array rows;
-  std::vector<std::string> lines;
+  std::vector<std::string> lines, ta_lines;
+  std::string ta_model;
+  std::size_t empty_prefix_runs = 0;
   std::vector<std::unique_ptr<run_result>> results;
   plot_series series;
   for (const auto& strategy : strategies) {
     std::vector<double> acc, f1, ta_acc, tokens;
-    std::size_t exposed = 0;
+    std::size_t exposed = 0, fell_back = 0;
+    ta_round_stats ta_sum;
+    token_usage ta_tokens_sum;
     for (auto seed : seeds) {
       experiment_config c = base;
       c.strategy = strategy;
@@ -82,6 +87,10 @@ int cmd_compare(const std::vector<std::string>& args) {
       results.push_back(std::make_unique<run_result>(std::move(er.run)));
       const run_result& r = *results.back();
       if (r.ta_accuracy) ta_acc.push_back(*r.ta_accuracy);
+      ta_sum += r.ta_stats;
+      ta_tokens_sum += r.ta_tokens;
+      if (!r.ta_model.empty()) ta_model = r.ta_model;
+      if (!r.empty_prefix_reason.empty()) ++fell_back;
       tokens.push_back(static_cast<double>(r.ta_tokens.total_tokens));
       series[strategy].push_back(&r);
       acc.push_back(r.test->accuracy);
@@ -91,21 +100,45 @@ int cmd_compare(const std::vector<std::string>& args) {
                       {"best_prefix", r.best_prefix}, {"ta_tokens", r.ta_tokens.total_tokens},
                       {"ta_accuracy", r.ta_accuracy ? boost::json::value(*r.ta_accuracy) : boost::json::value()},
                       {"examples_exposed", er.exposure ? er.exposure->examples_exposed : 0},
-                      {"run", c.out.string()}});
+                      {"ta_stats", boost::json::value_from(r.ta_stats)}, {"ta_model", r.ta_model},
+                      {"empty_prefix_reason", r.empty_prefix_reason}, {"run", c.out.string()}});
     }
     const mean_sd a = summarize(acc), f = summarize(f1), t = summarize(ta_acc), k = summarize(tokens);
+    // A '*' marks a strategy some of whose runs trained with the empty prefix because the TA gave
+    // nothing usable in round 0 (never silent; run.json says why).
+    const std::string name = strategy + (fell_back ? "*" : "");
+    empty_prefix_runs += fell_back;
     char line[240];
-    std::snprintf(line, sizeof line, "%-11s %5zu  %.4f ± %.4f   %.4f ± %.4f   %-13s %9.0f  %7zu", strategy.c_str(),
+    std::snprintf(line, sizeof line, "%-11s %5zu  %.4f ± %.4f   %.4f ± %.4f   %-13s %9.0f  %7zu", name.c_str(),
                   seeds.size(), a.mean, a.sd, f.mean, f.sd,
                   ta_acc.empty() ? "-" : (fixed(t.mean, 2) + " ± " + fixed(t.sd, 2)).c_str(), k.mean, exposed);
     lines.push_back(line);
+    if (ta_sum.answers > 0) {
+      std::snprintf(line, sizeof line, "%-11s %7zu %7zu %6zu/%-6zu %5zu %4zu %8zu %8zu %6.1f/%-6.1f %8lld/%-8lld",
+                    strategy.c_str(), ta_sum.answers, ta_sum.answers_usable, ta_sum.schema_answers,
+                    ta_sum.fallback_answers, ta_sum.new_candidates, ta_sum.duplicates, ta_sum.unusable + ta_sum.over_budget,
+                    ta_sum.repaired, ta_sum.latency_mean(), ta_sum.latency_p95(),
+                    static_cast<long long>(ta_tokens_sum.prompt_tokens),
+                    static_cast<long long>(ta_tokens_sum.completion_tokens));
+      ta_lines.push_back(line);
+    }
   }
-  boost::json::object doc{{"format", "gpta.compare/1"}, {"config", base.to_json()}, {"runs", rows}};
+  boost::json::object doc{{"format", "gpta.compare/1"}, {"config", base.to_json()}, {"ta_model", ta_model}, {"runs", rows}};
   detail::write_file_atomic(base.out / "compare.json", to_json_text(doc));
   std::cout << "task " << base.task << ", student " << base.student << ", " << base.k_per_class
             << " training examples per class, test set of " << base.test_size << "\n";
   std::cout << "strategy    seeds  test accuracy     test macro-F1     TA accuracy   TA tokens  exposed\n";
   for (const auto& l : lines) std::cout << l << "\n";
+  if (empty_prefix_runs)
+    std::cout << "* " << empty_prefix_runs << " run(s) trained with the empty prefix: the TA gave no usable prefix "
+              << "in round 0 (see empty_prefix_reason in their run.json)\n";
+  if (!ta_lines.empty()) {
+    std::cout << "TA " << (ta_model.empty() ? std::string("(model id not reported)") : ta_model) << " at "
+              << base.ta.base_url << ", sums over seeds:\n"
+              << "strategy    answers  usable schema/tags    new  dup  refused repaired latency s     tokens\n"
+              << "                                                                   mean/p95  prompt/completion\n";
+    for (const auto& l : ta_lines) std::cout << l << "\n";
+  }
   std::cout << "record: " << (base.out / "compare.json").string() << "\n";
   if (auto png = write_plot(base.out, series, base.task + ", " + std::to_string(base.k_per_class) + " per class"))
     std::cout << "plot: " << png->string() << "\n";

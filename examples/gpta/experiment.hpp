@@ -78,6 +78,7 @@ struct experiment_config {
             {"probe_steps", trainer.probe_steps},
             {"probe_dev_size", trainer.probe_dev_size},
             {"ta_model", ta.model},
+            {"ta_format", ta.structured ? "schema" : "tags"},
             {"ta_temperature", ta.temperature}};
   }
 };
@@ -253,7 +254,7 @@ experiment_result run_strategy(Student student, const experiment_config& c, cons
     so.ta = settings;
     out.run = run_with(std::move(student), score_trajectory{so}, c, d, ta.transport());
   } else {
-    throw usage_error("flag --strategy: '" + c.strategy + "' is not one of none|fixed|random|description|dialogue|opro");
+    throw usage_error("flag --strategy: '" + c.strategy + "' is not one of " + joined(all_strategies, "|"));
   }
   out.exposure = ta.summary();
   record_exposure(c, *out.exposure);
@@ -308,6 +309,14 @@ inline void print_run_table(std::ostream& os, const run_result& r) {
   if (r.ta_accuracy)
     os << "TA accuracy " << fixed(*r.ta_accuracy) << " over the run, " << r.ta_requests << " TA requests, "
        << r.ta_tokens.total_tokens << " tokens\n";
+  if (r.ta_stats.answers > 0)
+    os << "TA " << (r.ta_model.empty() ? std::string("(model id not reported)") : r.ta_model) << ": "
+       << r.ta_stats.answers_usable << " of " << r.ta_stats.answers << " answers usable (" << r.ta_stats.schema_answers
+       << " by schema, " << r.ta_stats.fallback_answers << " by tags), " << r.ta_stats.new_candidates
+       << " new prefixes, " << r.ta_stats.duplicates << " duplicates, " << r.ta_stats.unusable + r.ta_stats.over_budget
+       << " refused, " << r.ta_stats.repaired << " repaired; latency mean " << fixed(r.ta_stats.latency_mean(), 1)
+       << " s, p95 " << fixed(r.ta_stats.latency_p95(), 1) << " s\n";
+  if (!r.empty_prefix_reason.empty()) os << "note: " << r.empty_prefix_reason << "\n";
   if (r.test)
     os << "test (best round " << r.best_round << "): accuracy " << fixed(r.test->accuracy) << ", macro-F1 "
        << fixed(r.test->macro_f1) << " on " << r.test->count << " examples\n";

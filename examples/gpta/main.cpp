@@ -10,6 +10,8 @@
 namespace gpta::cli {
 int cmd_train(const std::vector<std::string>& args);
 int cmd_compare(const std::vector<std::string>& args);
+int cmd_squad_eval(const std::vector<std::string>& args);
+int cmd_rouge(const std::vector<std::string>& args);
 #ifdef GPTA_CLI_HAS_CHAT
 int cmd_chat(const std::vector<std::string>& args);
 #endif
@@ -21,6 +23,8 @@ void print_usage() {
                "commands:\n"
                "  train     train a student on a task with one prompt strategy\n"
                "  compare   run several strategies over several seeds on the same splits\n"
+               "  squad-eval score SQuAD v1.1 predictions (DATA.json PRED.json) with the official metric\n"
+               "  rouge     score summaries (--pred FILE --ref FILE) with ROUGE-1/2/L/Lsum as rouge-score does\n"
 #ifdef GPTA_CLI_HAS_CHAT
                "  chat      send one message to an OpenAI-compatible server and print the reply\n"
 #endif
@@ -38,6 +42,8 @@ int main(int argc, char** argv) {
   try {
     if (command == "train") return gpta::cli::cmd_train(args);
     if (command == "compare") return gpta::cli::cmd_compare(args);
+    if (command == "squad-eval") return gpta::cli::cmd_squad_eval(args);
+    if (command == "rouge") return gpta::cli::cmd_rouge(args);
 #ifdef GPTA_CLI_HAS_CHAT
     if (command == "chat") return gpta::cli::cmd_chat(args);
 #endif

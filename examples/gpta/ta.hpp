@@ -23,6 +23,14 @@ namespace gpta::cli {
 
 inline const std::vector<std::string> offline_strategies{"none", "fixed", "random"};
 inline const std::vector<std::string> ta_strategies{"description", "dialogue", "opro"};
+/// Every strategy the tool knows, in table order: the one list flags, help and errors use.
+inline const std::vector<std::string> all_strategies{"none", "fixed", "random", "description", "dialogue", "opro"};
+
+inline std::string joined(const std::vector<std::string>& names, const char* sep = " | ") {
+  std::string s;
+  for (const auto& n : names) s += (s.empty() ? "" : sep) + n;
+  return s;
+}
 
 struct ta_config {
   std::string base_url;
@@ -36,6 +44,7 @@ struct ta_config {
   std::filesystem::path cache_dir;  ///< empty: no cache
   bool replay_only = false;
   bool lenient = false;  ///< accept one-line answers without tags (small TAs)
+  bool structured = true;  ///< ask for {"prefixes": [...]} by JSON schema (else <prefix> tags)
 };
 
 inline std::string env_or(const char* name, std::string fallback) {
@@ -47,7 +56,9 @@ inline void declare_ta_flags(arg_parser& p) {
   p.option("candidates", "revised prefixes asked for after each round", "4")
       .option("ta-base-url", "OpenAI-compatible base URL of the TA (default: $OPENAI_BASE_URL)")
       .option("ta-api-key", "API key of the TA (default: $OPENAI_API_KEY)")
-      .option("ta-model", "TA model (default: $GPTA_MODEL, else SmolLM2-135M-Instruct)")
+      .option("ta-model", "TA model name sent with each request (default: $GPTA_MODEL, else the server's own)")
+      .option("ta-format", "how the TA is asked to answer: schema (JSON schema; servers that ignore it fall back "
+                           "to tags automatically) | tags (<prefix> tags only)", "schema")
       .option("ta-temperature", "TA sampling temperature", "0.7")
       .option("ta-max-tokens", "TA answer length cap", "256")
       .option("ta-timeout-s", "deadline of one TA request", "120")
@@ -61,7 +72,8 @@ inline ta_config read_ta_flags(const arg_parser& p) {
   ta_config t;
   t.base_url = p.get("ta-base-url").value_or(env_or("OPENAI_BASE_URL", "http://127.0.0.1:8089/v1"));
   t.api_key = p.get("ta-api-key").value_or(env_or("OPENAI_API_KEY", ""));
-  t.model = p.get("ta-model").value_or(env_or("GPTA_MODEL", "SmolLM2-135M-Instruct"));
+  t.model = p.get("ta-model").value_or(env_or("GPTA_MODEL", "local-ta"));
+  t.structured = p.choice("ta-format", {"schema", "tags"}) == "schema";
   t.temperature = p.real("ta-temperature", 0.0, 2.0);
   t.max_tokens = p.integer<int>("ta-max-tokens", 16, 1 << 16);
   t.timeout_s = p.real("ta-timeout-s", 0.001, 86400.0);
@@ -119,6 +131,7 @@ inline ta_settings make_ta_settings(const ta_config& c, std::uint64_t seed) {
   // Small TAs often answer badly after a round; keep the incumbent rather than end the run.
   s.keep_incumbent_when_exhausted = true;
   s.accept_bare_line = c.lenient;
+  s.structured_output = c.structured;
   return s;
 }
 
