@@ -15,6 +15,8 @@
 // Scores written by Google's rouge-score 0.1.2 (with NLTK's Porter stemmer) for a few hundred pairs:
 // scripts/fixtures/rouge_reference.py wrote tests/fixtures/rouge_parity.json.
 
+#include "support/fixtures.hpp"
+
 namespace json = boost::json;
 
 namespace {
@@ -22,15 +24,8 @@ namespace {
 constexpr double tolerance = 1e-6;
 
 const json::object& fixture() {
-  static const json::value v = [] {
-    const std::filesystem::path p = std::filesystem::path(GPTA_TEST_SOURCE_DIR) / "tests/fixtures/rouge_parity.json";
-    std::ifstream in(p, std::ios::binary);
-    BOOST_TEST_REQUIRE(in.good(), "cannot open " << p);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return json::parse(s.str());
-  }();
-  return v.as_object();
+  static const json::object v = gpta::test::read_fixture("rouge_parity.json");
+  return v;
 }
 
 // Largest |gpta - reference| over P, R, F of every measure; failures name the pair and measure.

@@ -22,6 +22,8 @@
 // edge cases, misuse, row ranges, and random blocks checked bitwise against gguf-py's output
 // (the "synthetic" part of tests/fixtures/gguf_dequant_qwen05b.json, scripts/fixtures/gguf_reference.py).
 
+#include "support/fixtures.hpp"
+
 namespace fs = std::filesystem;
 using gpta::nn::ggml_type;
 
@@ -296,11 +298,7 @@ BOOST_AUTO_TEST_CASE(file_level_rows_and_whole_tensors) {
 }
 
 BOOST_AUTO_TEST_CASE(random_blocks_match_gguf_py_bit_for_bit) {
-  std::ifstream in(fs::path(GPTA_TEST_SOURCE_DIR) / "tests/fixtures/gguf_dequant_qwen05b.json");
-  BOOST_TEST_REQUIRE(in.good(), "tests/fixtures/gguf_dequant_qwen05b.json is missing: run scripts/fixtures/gguf_reference.py");
-  std::stringstream s;
-  s << in.rdbuf();
-  const boost::json::object doc = boost::json::parse(s.str()).as_object();
+  const boost::json::object doc = gpta::test::read_fixture("gguf_dequant_qwen05b.json");
   std::size_t types = 0, values = 0;
   for (const auto& entry : doc.at("synthetic").as_array()) {
     const auto& o = entry.as_object();

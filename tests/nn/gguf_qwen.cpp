@@ -24,6 +24,8 @@
 // file (tests/fixtures/gguf_dequant_qwen05b.json, made by scripts/fixtures/gguf_reference.py).
 // The 1.5B file (the default TA, GPTA_QWEN15B_GGUF) is checked the same way.
 
+#include "support/fixtures.hpp"
+
 namespace fs = std::filesystem;
 using gpta::nn::ggml_type;
 using gpta::nn::gguf_file;
@@ -40,13 +42,7 @@ fs::path qwen05b_path() {
 }
 
 const boost::json::object& fixture() {
-  static const boost::json::object doc = [] {
-    std::ifstream in(fs::path(GPTA_TEST_SOURCE_DIR) / "tests/fixtures/gguf_dequant_qwen05b.json");
-    if (!in) throw std::runtime_error("tests/fixtures/gguf_dequant_qwen05b.json is missing");
-    std::stringstream s;
-    s << in.rdbuf();
-    return boost::json::parse(s.str()).as_object();
-  }();
+  static const boost::json::object doc = gpta::test::read_fixture("gguf_dequant_qwen05b.json");
   return doc;
 }
 

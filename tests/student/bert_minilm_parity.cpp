@@ -15,6 +15,8 @@
 // (tests/fixtures/minilm_hidden.json, made by scripts/fixtures/make_minilm_fixture.py) holds the
 // reference last hidden state of every real token of a few sentences, one of them a pair.
 
+#include "support/fixtures.hpp"
+
 namespace {
 
 std::filesystem::path model_dir() {
@@ -24,13 +26,7 @@ std::filesystem::path model_dir() {
   return dir;
 }
 
-boost::json::object fixture() {
-  std::ifstream in(std::filesystem::path(GPTA_TEST_SOURCE_DIR) / "tests/fixtures/minilm_hidden.json");
-  BOOST_REQUIRE(in.good());
-  std::stringstream s;
-  s << in.rdbuf();
-  return boost::json::parse(s.str()).as_object();
-}
+boost::json::object fixture() { return gpta::test::read_fixture("minilm_hidden.json"); }
 
 std::vector<std::int32_t> ints(const boost::json::value& v) {
   std::vector<std::int32_t> out;

@@ -10,6 +10,7 @@
 
 #include <boost/json.hpp>
 
+#include "support/fixtures.hpp"
 #include "support/gguf_builder.hpp"
 
 #include <chrono>
@@ -44,15 +45,8 @@ fs::path gguf_path() {
 }
 
 const json::object& fixture() {
-  static const json::value v = [] {
-    const fs::path p = fs::path(GPTA_TEST_SOURCE_DIR) / "tests/fixtures/qwen2_tokenizer_parity.json";
-    std::ifstream in(p, std::ios::binary);
-    BOOST_TEST_REQUIRE(in.good(), "cannot open " << p);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return json::parse(s.str());
-  }();
-  return v.as_object();
+  static const boost::json::object v = gpta::test::read_fixture("qwen2_tokenizer_parity.json");
+  return v;
 }
 
 const gpta::text::byte_bpe& tokenizer() {

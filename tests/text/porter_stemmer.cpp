@@ -12,15 +12,12 @@
 // Stems from nltk.stem.porter.PorterStemmer() (NLTK_EXTENSIONS, what rouge-score uses) for ~2,300
 // words of the shared CNN/DM and XSum data plus edge cases: scripts/fixtures/rouge_reference.py.
 
+#include "support/fixtures.hpp"
+
 namespace json = boost::json;
 
 BOOST_AUTO_TEST_CASE(matches_nltk_on_the_word_list) {
-  const std::filesystem::path p = std::filesystem::path(GPTA_TEST_SOURCE_DIR) / "tests/fixtures/porter_stems.json";
-  std::ifstream in(p, std::ios::binary);
-  BOOST_TEST_REQUIRE(in.good(), "cannot open " << p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  const json::value v = json::parse(s.str());
+  const json::object v = gpta::test::read_fixture("porter_stems.json");
   const json::array& words = v.at("words").as_array();
   const json::array& stems = v.at("stems").as_array();
   BOOST_TEST_REQUIRE(words.size() == stems.size());

@@ -15,6 +15,8 @@
 // Ids produced once by the reference tokenizer (HF tokenizers, the model's own tokenizer.json) for
 // a few hundred strings: scripts/fixtures/make_wordpiece_fixture.py wrote the fixture.
 
+#include "support/fixtures.hpp"
+
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
@@ -29,15 +31,8 @@ fs::path model_dir() {
 }
 
 const json::object& fixture() {
-  static const json::value v = [] {
-    const fs::path p = fs::path(GPTA_TEST_SOURCE_DIR) / "tests/fixtures/wordpiece_parity.json";
-    std::ifstream in(p, std::ios::binary);
-    BOOST_TEST_REQUIRE(in.good(), "cannot open " << p);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return json::parse(s.str());
-  }();
-  return v.as_object();
+  static const boost::json::object v = gpta::test::read_fixture("wordpiece_parity.json");
+  return v;
 }
 
 const gpta::text::wordpiece_tokenizer& tokenizer(bool split_special_tokens = false) {
