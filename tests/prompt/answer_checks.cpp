@@ -58,6 +58,9 @@ BOOST_AUTO_TEST_CASE(cutting_to_a_budget_prefers_sentence_ends_then_word_boundar
   BOOST_TEST(gpta::cut_to_budget("Decide whether this review is positive or negative.", 4) == "Decide whether this review");
   BOOST_TEST(gpta::cut_to_budget("Short enough.", 5) == "Short enough.");
   BOOST_TEST(gpta::cut_to_budget("Anything at all", 0) == "Anything at all");  // 0: no limit
+  // Word boundaries only: the new second sentence is kept as far as it fits, without the comma.
+  BOOST_TEST(gpta::cut_to_budget("Read it. Then decide, carefully, whether it is positive.", 5, {}, gpta::cut_at::word) ==
+             "Read it. Then decide, carefully");
   // Another unit: a counter of characters / 4.
   const gpta::token_counter bytes4 = [](std::string_view s) { return (s.size() + 3) / 4; };
   BOOST_TEST(gpta::cut_to_budget("abcd efgh ijkl", 3, bytes4) == "abcd efgh");

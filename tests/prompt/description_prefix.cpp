@@ -62,7 +62,7 @@ BOOST_AUTO_TEST_CASE(round_zero_request_carries_the_description_and_labels_but_n
   BOOST_TEST_REQUIRE(r.format.has_value());
   BOOST_TEST(r.format->type == "json_schema");
   BOOST_TEST(contains(r.format->schema_json, "\"maxItems\":1"));
-  BOOST_TEST(contains(r.format->schema_json, "\"maxLength\":208"));  // 24 words x 8 + 16 characters
+  BOOST_TEST(contains(r.format->schema_json, "\"maxLength\":160"));  // 24 words x 6 + 16 characters
   BOOST_TEST(!contains(user, "Examples"));
   BOOST_TEST(!contains(user, "{{"));  // every placeholder was filled
   BOOST_TEST((s.last_request() == r));

@@ -41,7 +41,7 @@ BOOST_AUTO_TEST_CASE(the_request_carries_the_schema_for_the_items_it_asks) {
   BOOST_TEST_REQUIRE(p.request->format.has_value());
   const auto schema = boost::json::parse(p.request->format->schema_json);
   BOOST_TEST(schema.at("properties").at("prefixes").at("minItems").to_number<int>() == 2);
-  BOOST_TEST(schema.at("properties").at("prefixes").at("items").at("maxLength").to_number<int>() == 12 * 8 + 16);
+  BOOST_TEST(schema.at("properties").at("prefixes").at("items").at("maxLength").to_number<int>() == 12 * 6 + 16);
   // Off: no response_format at all.
   gpta::ta_settings tags;
   tags.structured_output = false;
@@ -160,6 +160,20 @@ BOOST_AUTO_TEST_CASE(over_long_items_are_corrected_then_cut_and_recorded_as_repa
   BOOST_TEST(s.counters().over_budget == 2u);
   // The conversation keeps the repaired prefix as the TA's answer.
   BOOST_TEST(s.conversation().back().content == R"({"prefixes":["Decide if the review is positive."]})");
+}
+
+BOOST_AUTO_TEST_CASE(a_repair_that_would_repeat_the_incumbent_keeps_the_new_words) {
+  // The TA lengthens the incumbent: its first sentence is the incumbent itself, so the repair cuts
+  // at a word boundary and keeps the start of what is new.
+  gpta::ta_settings st;
+  st.max_corrections = 0;
+  auto s = session(st);
+  s.set_tried({"Label the review as negative or positive."});
+  (void)open(s, 1, 10);
+  const auto c = s.on_reply(reply(
+      R"({"prefixes": ["Label the review as negative or positive. Watch for not, never, no and hardly."]})"));
+  BOOST_TEST(c.candidates == std::vector<std::string>{"Label the review as negative or positive. Watch for not"});
+  BOOST_TEST(s.counters().repaired == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(n_choices_each_hold_one_item) {

@@ -68,10 +68,15 @@ namespace gpta {
   return false;
 }
 
-/// `s` cut to at most `budget` units of `count` (words when empty): at the last sentence end
-/// ('.', '!', '?') that fits, else at the last word boundary that fits. Empty when not even one
-/// word fits. Used only after the TA was asked to shorten and did not (recorded as a repair).
-[[nodiscard]] inline std::string cut_to_budget(std::string_view s, std::size_t budget, const token_counter& count = {}) {
+/// Where a cut may end: at a sentence end ('.', '!', '?') or only at a word boundary.
+enum class cut_at { sentence, word };
+
+/// `s` cut to at most `budget` units of `count` (words when empty): with cut_at::sentence at the
+/// last sentence end that fits, else (or with cut_at::word) at the last word boundary that fits.
+/// Empty when not even one word fits. Used only after the TA was asked to shorten and did not
+/// (recorded as a repair).
+[[nodiscard]] inline std::string cut_to_budget(std::string_view s, std::size_t budget, const token_counter& count = {},
+                                               cut_at where = cut_at::sentence) {
   if (budget == 0 || measure_prefix(s, count) <= budget) return std::string(s);
   std::size_t best_word = 0, best_sentence = 0;
   for (std::size_t i = 0; i <= s.size(); ++i) {
@@ -82,8 +87,10 @@ namespace gpta {
     const char last = s[i - 1];
     if (last == '.' || last == '!' || last == '?') best_sentence = i;
   }
-  const std::size_t end = best_sentence != 0 ? best_sentence : best_word;
-  return std::string(s.substr(0, end));
+  const std::size_t end = best_sentence != 0 && where == cut_at::sentence ? best_sentence : best_word;
+  std::string_view cut = s.substr(0, end);
+  while (!cut.empty() && (cut.back() == ',' || cut.back() == ';' || cut.back() == ':')) cut.remove_suffix(1);
+  return std::string(cut);
 }
 
 }  // namespace gpta

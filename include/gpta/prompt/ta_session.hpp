@@ -143,9 +143,15 @@ class ta_session {
     }
     pending_ = false;
     if (collected_.empty()) {
+      // Small TAs often lengthen the incumbent: its first sentence alone would only repeat it,
+      // so a word-boundary cut that keeps the new part is tried when the sentence cut is a repeat.
+      const auto is_new = [&](const std::string& c) {
+        return !c.empty() && !is_repeat(c, collected_) && !is_repeat(c, tried_) && !is_repeat(c, proposed_);
+      };
       for (const auto& item : over_budget_items_) {
-        std::string cut = cut_to_budget(item, budget_, settings_.count);
-        if (cut.empty() || is_repeat(cut, collected_) || is_repeat(cut, tried_) || is_repeat(cut, proposed_)) continue;
+        std::string cut = cut_to_budget(item, budget_, settings_.count, cut_at::sentence);
+        if (!is_new(cut)) cut = cut_to_budget(item, budget_, settings_.count, cut_at::word);
+        if (!is_new(cut)) continue;
         collected_.push_back(std::move(cut));
         ++counters_.repaired;
         if (collected_.size() >= wanted_) break;
@@ -313,7 +319,7 @@ class ta_session {
     r.n = choices ? static_cast<int>(asked) : 1;
     if (settings_.structured_output) {
       const std::size_t chars = settings_.max_prefix_chars != 0 ? settings_.max_prefix_chars
-                                : budget_ != 0                  ? prefix_words(budget_) * 8 + 16
+                                : budget_ != 0                  ? prefix_words(budget_) * 6 + 16
                                                                 : 0;
       r.format = prefixes_schema(choices ? 1 : asked, chars);
     }

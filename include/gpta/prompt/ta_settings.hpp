@@ -45,7 +45,9 @@ struct ta_settings {
   /// that ignores it answers in prose, and the `<prefix>` tag parser reads that (counted as
   /// fallback replies). Off: tags only.
   bool structured_output = true;
-  /// Longest item the schema admits, in characters (0: 8 per word of the budget told to the TA).
+  /// Longest item the schema admits, in characters (0: 6 per word of the budget told to the TA,
+  /// plus 16: English words average about 5 letters and a space, so the grammar closes an item
+  /// near the budget instead of letting a run-on answer through to be refused).
   std::size_t max_prefix_chars = 0;
   /// When a reply holds fewer usable new prefixes than asked (duplicates, echoes), ask again for
   /// the missing ones while corrective turns remain, instead of going on with fewer.
