@@ -25,7 +25,8 @@ BOOST_AUTO_TEST_CASE(repeats_are_found_under_the_normalised_comparison) {
 
 BOOST_AUTO_TEST_CASE(placeholders_are_unusable) {
   const std::string prompt = "Task: binary sentiment classification";
-  for (const char* p : {"task_instruction_1", "Prefix 2", "instruction", "first instruction", "{{prefix}}",
+  for (const char* p : {"task_instruction_1", "Prefix 2", "instruction", "first instruction", "the instruction",
+                        "The Instruction.", "{{prefix}}",
                         "[insert instruction here]", "<instruction>", "Classify the review ...",
                         "Classify the review \xE2\x80\xA6", "[the instruction]"}) {
     const auto why = gpta::unusable_reason(p, prompt);

@@ -48,9 +48,11 @@ namespace gpta {
   if (raw.find(' ') == std::string_view::npos && raw.find('_') != std::string_view::npos)
     return "it is a placeholder, not an instruction";
   // "prefix 1", "instruction 2", "first instruction": a label, not prose.
-  static constexpr std::string_view labels[] = {"prefix", "instruction", "your instruction", "new instruction",
-                                                "first instruction", "second instruction", "revised prefix",
-                                                "new prefix", "instruction text", "prefix text"};
+  // The answer shape gpta shows the TA ("the instruction", "first instruction") is among them.
+  static constexpr std::string_view labels[] = {"prefix", "instruction", "the instruction", "your instruction",
+                                                "new instruction", "first instruction", "second instruction",
+                                                "the first instruction", "the second instruction", "revised prefix",
+                                                "new prefix", "the prefix", "instruction text", "prefix text"};
   std::string_view core = n;
   while (!core.empty() && ((core.back() >= '0' && core.back() <= '9') || core.back() == ' ')) core.remove_suffix(1);
   for (const auto l : labels)
