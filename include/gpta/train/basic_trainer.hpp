@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <concepts>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
@@ -120,9 +119,9 @@ class basic_trainer {
       (detail::call_on_run_begin(callbacks, run_context{run}), ...);
       writer_.write(run);
       ta_tally tally;
-      const auto before = counters_now();
+      const auto before = counters_of(strategy_);
       std::vector<std::string> first = resolve(strategy_.start(t), tally);
-      tally.stats_from(before, counters_now());
+      tally.stats_from(before, counters_of(strategy_));
       run.ta_requests += tally.requests;
       run.ta_tokens += tally.tokens;
       run.ta_stats += tally.stats;
@@ -256,14 +255,6 @@ class basic_trainer {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
   }
 
-  /// The strategy's answer counters now (all zero for strategies that keep none).
-  [[nodiscard]] ta_counters counters_now() const {
-    if constexpr (requires(const Strategy& st) { { st.counters() } -> std::convertible_to<const ta_counters&>; })
-      return strategy_.counters();
-    else
-      return {};
-  }
-
   /// Sends the strategy's requests until it answers with candidates (bounded by max_ta_turns).
   std::vector<std::string> resolve(prefix_proposal p, ta_tally& tally) {
     int turns = 0;
@@ -294,13 +285,13 @@ class basic_trainer {
 
   ta_exchange exchange(const round_feedback& fb) {
     ta_exchange x;
-    const auto before = counters_now();
+    const auto before = counters_of(strategy_);
     try {
       x.candidates = resolve(strategy_.feedback(fb), x.tally);
     } catch (...) {
       x.failure = std::current_exception();
     }
-    x.tally.stats_from(before, counters_now());
+    x.tally.stats_from(before, counters_of(strategy_));
     return x;
   }
 

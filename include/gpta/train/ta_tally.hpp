@@ -2,6 +2,7 @@
 // statistics), gathered by the trainer so it can run on another thread and be applied later.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <string>
 
@@ -10,6 +11,15 @@
 #include <gpta/train/records.hpp>
 
 namespace gpta {
+
+/// A strategy's answer counters now (all zero for strategies that keep none).
+template <class Strategy>
+[[nodiscard]] ta_counters counters_of(const Strategy& s) {
+  if constexpr (requires { { s.counters() } -> std::convertible_to<const ta_counters&>; })
+    return s.counters();
+  else
+    return {};
+}
 
 /// What one exchange with the TA cost and gave: requests, tokens, latency, answer statistics.
 struct ta_tally {
