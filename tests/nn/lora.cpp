@@ -14,6 +14,8 @@
 // masks shared by forward and backward) and its use with the shared optimiser pieces: AdamW on the
 // flat parameter vector, global-norm clipping and the warm-up schedule lower a tiny Qwen2's loss.
 
+#include "support/qwen2_tiny.hpp"
+
 namespace {
 
 using matrix = gpta::nn::row_matrix<double>;
@@ -127,15 +129,7 @@ BOOST_AUTO_TEST_CASE(backward_matches_finite_differences_with_and_without_dropou
 }
 
 BOOST_AUTO_TEST_CASE(adamw_with_clipping_and_warmup_lowers_a_tiny_qwen2_loss) {
-  gpta::nn::qwen2_config c;
-  c.vocab_size = 40;
-  c.hidden_size = 16;
-  c.num_layers = 2;
-  c.intermediate_size = 24;
-  c.num_heads = 4;
-  c.num_kv_heads = 2;
-  c.rope_theta = 10000.0;
-  c.context_length = 32;
+  const gpta::nn::qwen2_config c = gpta::test::tiny_qwen2_config();
   gpta::nn::qwen2_weights<float> w;
   w.init_random(c, 21);
   gpta::nn::qwen2_decoder<float> model(c, std::move(w));

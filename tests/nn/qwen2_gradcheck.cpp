@@ -12,26 +12,15 @@
 // untied heads; then the block's input gradient (attention + RoPE + RMSNorm + SwiGLU backward) and
 // RMSNorm / RoPE on their own. Analytic and numeric derivatives are independent computations.
 
+#include "support/qwen2_tiny.hpp"
+
 namespace {
 
 using scalar = double;
 using matrix = gpta::nn::row_matrix<scalar>;
 using decoder = gpta::nn::qwen2_decoder<scalar>;
 
-gpta::nn::qwen2_config tiny_config(bool tied = true) {
-  gpta::nn::qwen2_config c;
-  c.vocab_size = 40;
-  c.hidden_size = 16;
-  c.num_layers = 2;
-  c.intermediate_size = 24;
-  c.num_heads = 4;
-  c.num_kv_heads = 2;
-  c.rope_theta = 10000.0;
-  c.rms_norm_eps = 1e-6;
-  c.context_length = 32;
-  c.tied_embeddings = tied;
-  return c;
-}
+gpta::nn::qwen2_config tiny_config(bool tied = true) { return gpta::test::tiny_qwen2_config(tied); }
 
 decoder tiny_model(std::uint64_t seed, bool tied = true) {
   const auto c = tiny_config(tied);
@@ -54,7 +43,7 @@ struct gradcheck_result {
   std::size_t checked = 0;
 };
 
-double rel_err(double a, double n) { return std::abs(a - n) / std::max(1e-3, std::abs(a) + std::abs(n)); }
+double rel_err(double a, double n) { return gpta::test::gradient_rel_err(a, n); }
 
 gradcheck_result compare_lora(gpta::nn::basic_lora_adapters<scalar>& lora, const std::function<double()>& loss) {
   const scalar h = 1e-6;
@@ -157,16 +146,7 @@ BOOST_AUTO_TEST_CASE(block_input_gradient_covers_attention_rope_rmsnorm) {
   matrix dx;
   model.layer_backward(1, L, x, w, &lora, drop, cache, dx);
   const matrix analytic = dx;
-  double worst = 0;
-  for (Eigen::Index i = 0; i < x.size(); ++i) {
-    const double saved = x.data()[i], h = 1e-6;
-    x.data()[i] = saved + h;
-    const double up = loss();
-    x.data()[i] = saved - h;
-    const double down = loss();
-    x.data()[i] = saved;
-    worst = std::max(worst, rel_err(analytic.data()[i], (up - down) / (2 * h)));
-  }
+  const double worst = gpta::test::worst_central_difference(x, analytic, loss);
   BOOST_TEST_MESSAGE("block input gradient: worst rel " << worst);
   BOOST_TEST(worst < 1e-5);
   // Causality: a row's gradient never reaches earlier rows' inputs from later ones, so perturbing
@@ -196,16 +176,7 @@ BOOST_AUTO_TEST_CASE(rms_norm_backward_matches_finite_differences) {
   matrix dx(5, 9);
   gpta::nn::rms_norm_backward<scalar>(x, inv, gain, w, dx, false);
   const matrix analytic = dx;
-  double worst = 0;
-  for (Eigen::Index i = 0; i < x.size(); ++i) {
-    const double saved = x.data()[i], h = 1e-6;
-    x.data()[i] = saved + h;
-    const double up = loss();
-    x.data()[i] = saved - h;
-    const double down = loss();
-    x.data()[i] = saved;
-    worst = std::max(worst, rel_err(analytic.data()[i], (up - down) / (2 * h)));
-  }
+  const double worst = gpta::test::worst_central_difference(x, analytic, loss);
   BOOST_TEST_MESSAGE("rms_norm input gradient: worst rel " << worst);
   BOOST_TEST(worst < 1e-5);
   // Accumulate mode adds to what is there (the residual branch).
