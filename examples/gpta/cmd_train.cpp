@@ -71,6 +71,7 @@ int cmd_compare(const std::vector<std::string>& args) {
   std::size_t empty_prefix_runs = 0;
   std::vector<std::unique_ptr<run_result>> results;
   plot_series series;
+  experiment_cache cache;  // one base model for every run
   for (const auto& strategy : strategies) {
     std::vector<double> acc, f1, ta_acc, tokens;
     std::size_t exposed = 0, fell_back = 0;
@@ -82,7 +83,7 @@ int cmd_compare(const std::vector<std::string>& args) {
       c.seed = seed;
       c.out = base.out / strategy / ("seed-" + std::to_string(seed));
       std::cerr << "gpta compare: " << strategy << ", seed " << seed << "\n";
-      experiment_result er = run_experiment(c);
+      experiment_result er = run_experiment(c, cache);
       if (er.exposure) exposed += er.exposure->examples_exposed;
       results.push_back(std::make_unique<run_result>(std::move(er.run)));
       const run_result& r = *results.back();

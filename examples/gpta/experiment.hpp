@@ -18,6 +18,7 @@
 #include <gpta/gpta.hpp>
 #include <gpta/student/bert_student.hpp>
 #include <gpta/student/bow_classifier.hpp>
+#include <gpta/student/lm_classifier.hpp>
 #include <gpta/train/prefix_repository.hpp>
 // The student on the Thrust backend, where this (host) compiler can build the configured system.
 #if defined(GPTA_THRUST_DEVICE_OMP) || defined(GPTA_THRUST_DEVICE_CPP)
@@ -26,6 +27,7 @@
 #endif
 
 #include "cli.hpp"
+#include "students.hpp"
 #include "ta.hpp"
 
 namespace gpta::cli {
@@ -47,6 +49,8 @@ struct experiment_config {
   student::bow_options bow;
   bert_student_options bert;
   std::filesystem::path minilm_dir;  ///< pretrained checkpoint folder ($GPTA_MINILM_DIR)
+  lm_classifier_options lm;          ///< qwen0.5b (labels come from the task unless --label-words)
+  std::filesystem::path qwen_gguf;   ///< qwen0.5b: the GGUF file ($GPTA_QWEN05B_GGUF)
   std::size_t min_count = 1;
   bool resume = false;                     ///< continue the run in `out` from its last complete round
   std::filesystem::path init_prefix_from;  ///< prefix repository to start from (same domain)
@@ -68,8 +72,8 @@ struct experiment_config {
             {"rounds", trainer.rounds},
             {"epochs_per_round", trainer.epochs_per_round},
             {"batch_size", trainer.batch_size},
-            {"learning_rate", student == "bow" ? static_cast<double>(bow.learning_rate) : bert.learning_rate},
-            {"max_length", bert.max_length},
+            {"learning_rate", learning_rate()},
+            {"max_length", student == "qwen0.5b" ? lm.prompt.max_length : bert.max_length},
             {"dim", bow.dim},
             {"prefix_token_budget", trainer.prefix_token_budget},
             {"init_prefix_from", init_prefix_from.string()},
@@ -79,14 +83,29 @@ struct experiment_config {
             {"probe_dev_size", trainer.probe_dev_size},
             {"ta_model", ta.model},
             {"ta_format", ta.structured ? "schema" : "tags"},
-            {"ta_temperature", ta.temperature}};
+            {"ta_temperature", ta.temperature},
+            {"qwen_gguf", qwen_gguf.string()},
+            {"lm", gpta::to_json(lm)}};
   }
+
+  [[nodiscard]] double learning_rate() const {
+    if (student == "bow") return static_cast<double>(bow.learning_rate);
+    if (student == "qwen0.5b") return lm.tuning.learning_rate;
+    return bert.learning_rate;
+  }
+};
+
+/// What several runs of one command share: a causal-LM base is loaded (and hashed) once.
+struct experiment_cache {
+  std::shared_ptr<student::lm_base_model<float>> lm_base;
 };
 
 /// Declares the flags shared by `train` and `compare`.
 inline void declare_experiment_flags(arg_parser& p) {
-  p.option("task", "sst2 | tweeteval | yelp | sentiment140", "sst2")
-      .option("student", "bow (fastText-style, from scratch) | minilm (pretrained all-MiniLM-L6-v2, $GPTA_MINILM_DIR)", "bow")
+  std::string tasks;
+  for (const auto t : data::known_tasks) tasks += (tasks.empty() ? "" : " | ") + std::string(t);
+  p.option("task", tasks, "sst2")
+      .option("student", student_help(), "bow")
       .option("prefix", "the prefix for --strategy fixed",
               "Classify the sentiment of this movie review as positive or negative.")
       .option("data-dir", "datasets folder (default: $GPTA_DATA_DIR or ../shared/datasets)")
@@ -95,11 +114,17 @@ inline void declare_experiment_flags(arg_parser& p) {
       .option("test-size", "test examples, carved first and shared by every seed", "1000")
       .option("split-seed", "seed of the test carve", "0")
       .option("rounds", "rounds T", "3")
-      .option("epochs", "epochs per round E", "5")
+      .option("epochs", "epochs per round E (0: the student is never trained - zero-shot)", "5")
       .option("batch-size", "batch size", "16")
-      .option("lr", "learning rate (default: 0.05 for bow, 5e-5 for minilm)")
+      .option("lr", "learning rate (default: 0.05 for bow, 5e-5 for minilm, 2e-4 for qwen0.5b's adapters)")
       .option("backend", "minilm: where the network runs: host (Eigen) | thrust (the Thrust system GPTA_THRUST_DEVICE selects)", "host")
-      .option("max-length", "minilm: sequence length, prefix and specials included", "128")
+      .option("max-length", "minilm, qwen0.5b: sequence length, template, prefix and specials included", "128")
+      .option("qwen-gguf", "qwen0.5b: the GGUF file (default: $GPTA_QWEN05B_GGUF; scripts/install_models.sh path qwen0.5b)")
+      .option("template", "qwen0.5b: prompt template: chatml (the model's own, with its default system turn) | plain", "chatml")
+      .option("label-words", "qwen0.5b: comma-separated answer word per class (default: the task's label names)")
+      .option("lora-rank", "qwen0.5b: LoRA rank", "8")
+      .option("lora-alpha", "qwen0.5b: LoRA alpha (the update is scaled by alpha / rank)", "16")
+      .option("lora-modules", "qwen0.5b: adapted projections, comma-separated from q,k,v,o,gate,up,down (or all)", "q,v")
       .option("minilm-dir", "minilm: checkpoint folder (default: $GPTA_MINILM_DIR)")
       .option("dim", "bow embedding size", "64")
       .option("prefix-budget", "prefix budget in student tokens", "32")
@@ -115,8 +140,8 @@ inline void declare_experiment_flags(arg_parser& p) {
 
 inline experiment_config read_experiment_flags(const arg_parser& p) {
   experiment_config c;
-  c.task = p.choice("task", {"sst2", "tweeteval", "yelp", "sentiment140"});
-  c.student = p.choice("student", {"bow", "minilm"});
+  c.task = p.choice("task", std::vector<std::string>(data::known_tasks.begin(), data::known_tasks.end()));
+  c.student = p.choice("student", student_names());
   c.prefix = p.str("prefix");
   c.data_dir = p.has("data-dir") ? std::filesystem::path(p.str("data-dir")) : data::default_data_dir();
   c.k_per_class = p.integer<std::size_t>("k-per-class", 1, 100000);
@@ -124,11 +149,12 @@ inline experiment_config read_experiment_flags(const arg_parser& p) {
   c.test_size = p.integer<std::size_t>("test-size", 1, 10000000);
   c.split_seed = p.integer<std::uint64_t>("split-seed");
   c.trainer.rounds = p.integer<int>("rounds", 1, 1000);
-  c.trainer.epochs_per_round = p.integer<int>("epochs", 1, 100000);
+  c.trainer.epochs_per_round = p.integer<int>("epochs", 0, 100000);
   c.trainer.batch_size = p.integer<std::size_t>("batch-size", 1, 1 << 20);
   if (p.has("lr")) {
     c.bow.learning_rate = static_cast<float>(p.real("lr", 1e-8, 10.0));
     c.bert.learning_rate = p.real("lr", 1e-8, 10.0);
+    c.lm.tuning.learning_rate = p.real("lr", 1e-8, 10.0);
   }
   c.backend = p.choice("backend", {"host", "thrust"});
   if (c.backend == "thrust" && c.student != "minilm")
@@ -137,10 +163,25 @@ inline experiment_config read_experiment_flags(const arg_parser& p) {
   c.minilm_dir = p.get("minilm-dir").value_or(env_or("GPTA_MINILM_DIR", ""));
   if (c.student == "minilm" && c.minilm_dir.empty())
     throw usage_error("--student minilm needs --minilm-dir or GPTA_MINILM_DIR (scripts/install_models.sh prints it)");
+  c.qwen_gguf = p.get("qwen-gguf").value_or(env_or("GPTA_QWEN05B_GGUF", ""));
+  if (c.student == "qwen0.5b" && c.qwen_gguf.empty())
+    throw usage_error("--student qwen0.5b needs --qwen-gguf or GPTA_QWEN05B_GGUF (scripts/install_models.sh path qwen0.5b "
+                      "prints it)");
+  try {
+    c.lm.prompt.format = student::parse_lm_template(p.str("template"));
+    c.lm.tuning.lora.modules = nn::parse_lora_modules(p.str("lora-modules"));
+  } catch (const std::invalid_argument& e) {
+    throw usage_error(std::string("flag --template/--lora-modules: ") + e.what());
+  }
+  if (p.has("label-words")) c.lm.labels = p.list("label-words");
+  c.lm.prompt.max_length = c.bert.max_length;
+  c.lm.tuning.lora.rank = p.integer<Eigen::Index>("lora-rank", 1, 4096);
+  c.lm.tuning.lora.alpha = p.real("lora-alpha", 1e-6, 1e6);
   c.bow.dim = p.integer<std::size_t>("dim", 1, 4096);
   c.trainer.prefix_token_budget = p.integer<std::size_t>("prefix-budget", 0, 512);
   c.bow.prefix_token_budget = c.trainer.prefix_token_budget;
   c.bert.prefix_budget = c.trainer.prefix_token_budget;
+  c.lm.prompt.prefix_budget = c.trainer.prefix_token_budget;
   c.trainer.progress = !p.has("quiet");
   c.trainer.overlap = p.has("overlap");
   c.trainer.probe_steps = p.integer<std::size_t>("probe-steps", 0, 1000000);
@@ -197,7 +238,8 @@ run_result run_with(Student student, Strategy strategy, const experiment_config&
       if (!t.resume(c.out, c.to_json()))
         std::cerr << "gpta: nothing to resume in " << c.out.string() << ", starting afresh\n";
     } else {
-      throw usage_error("flag --resume: student '" + c.student + "' cannot be checkpointed yet (use --student bow)");
+      throw usage_error("flag --resume: student '" + c.student + "' cannot be checkpointed yet (these can: " +
+                        checkpointable_students() + ")");
     }
   } else if (!c.out.empty()) {
     t.record_to(c.out, c.to_json());
@@ -262,7 +304,7 @@ experiment_result run_strategy(Student student, const experiment_config& c, cons
 }
 
 /// Runs one (task, student, strategy, seed) experiment end to end.
-inline experiment_result run_experiment(const experiment_config& c) {
+inline experiment_result run_experiment(const experiment_config& c, experiment_cache& cache) {
   const experiment_data d = load_experiment_data(c);
   if (c.student == "bow") {
     student::bow_options bo = c.bow;
@@ -284,7 +326,25 @@ inline experiment_result run_experiment(const experiment_config& c) {
     }
     return run_strategy(bert_student::from_pretrained(c.minilm_dir, bo), c, d);
   }
-  throw usage_error("flag --student: '" + c.student + "' is not one of bow|minilm");
+  if (c.student == "qwen0.5b") {
+    lm_classifier_options lo = c.lm;
+    lo.tuning.seed = c.seed;
+    if (lo.labels.empty()) lo.labels = d.train.label_names;
+    if (lo.labels.size() != d.train.num_classes())
+      throw usage_error("flag --label-words: " + std::to_string(lo.labels.size()) + " words for " +
+                        std::to_string(d.train.num_classes()) + " classes");
+    if (!cache.lm_base || cache.lm_base->path != std::filesystem::absolute(c.qwen_gguf)) {
+      std::cerr << "gpta: loading " << c.qwen_gguf.string() << "\n";
+      cache.lm_base = student::load_lm_base<float>(c.qwen_gguf);
+    }
+    return run_strategy(lm_classifier(cache.lm_base, std::move(lo)), c, d);
+  }
+  throw usage_error("flag --student: '" + c.student + "' is not one of " + joined(student_names(), "|"));
+}
+
+inline experiment_result run_experiment(const experiment_config& c) {
+  experiment_cache cache;
+  return run_experiment(c, cache);
 }
 
 inline std::string fixed(double v, int digits = 4) {

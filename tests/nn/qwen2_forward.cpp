@@ -1,4 +1,5 @@
 // gpta-test-labels: integration
+#include <gpta/nn/qwen2/generate.hpp>
 #include <gpta/nn/qwen2/load_gguf.hpp>
 
 #include <boost/json.hpp>
@@ -20,6 +21,14 @@
 #include "support/fixtures.hpp"
 
 namespace {
+
+// Greedy decoding of at most `max_new` tokens, ending at a token of `stop`.
+gpta::nn::generation_options decoding(std::size_t max_new, const std::vector<std::int32_t>& stop) {
+  gpta::nn::generation_options o;
+  o.max_new_tokens = max_new;
+  o.stop = stop;
+  return o;
+}
 
 std::filesystem::path model_path() {
   const char* p = std::getenv("GPTA_QWEN05B_GGUF");
@@ -120,7 +129,7 @@ BOOST_AUTO_TEST_CASE(greedy_decoding_with_the_kv_cache_matches_transformers_gene
     const auto& p = pv.as_object();
     const auto want = ints(p.at("greedy"));
     const auto t0 = std::chrono::steady_clock::now();
-    const auto got = m.generate_greedy(ints(p.at("ids")), 8, stop);
+    const auto got = gpta::nn::generate(m, ints(p.at("ids")), decoding(8, stop));
     BOOST_TEST_MESSAGE(p.at("label").as_string().c_str()
                        << ": " << got.size() << " greedy tokens in "
                        << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s");

@@ -1,4 +1,4 @@
-#include <gpta/nn/qwen2/decoder.hpp>
+#include <gpta/nn/qwen2/generate.hpp>
 
 #include <boost/test/unit_test.hpp>
 
@@ -15,6 +15,14 @@
 #include "support/qwen2_tiny.hpp"
 
 namespace {
+
+// Greedy decoding of at most `max_new` tokens, ending at a token of `stop`.
+gpta::nn::generation_options decoding(std::size_t max_new, const std::vector<std::int32_t>& stop) {
+  gpta::nn::generation_options o;
+  o.max_new_tokens = max_new;
+  o.stop = stop;
+  return o;
+}
 
 using scalar = double;
 using matrix = gpta::nn::row_matrix<scalar>;
@@ -259,7 +267,7 @@ BOOST_AUTO_TEST_CASE(kv_cache_decoding_matches_the_full_forward_pass) {
   BOOST_TEST(cache.length == 7);
 
   const std::vector<std::int32_t> stop{};
-  const auto greedy = model.generate_greedy(prompt, 5, stop, &lora);
+  const auto greedy = gpta::nn::generate(model, prompt, decoding(5, stop), &lora);
   BOOST_TEST_REQUIRE(greedy.size() == 5u);
   std::vector<std::int32_t> seq = prompt;
   for (const auto id : greedy) {
@@ -271,5 +279,85 @@ BOOST_AUTO_TEST_CASE(kv_cache_decoding_matches_the_full_forward_pass) {
   }
   // A stop id ends the continuation right after it is emitted.
   const std::vector<std::int32_t> stop_first{greedy[0]};
-  BOOST_TEST(model.generate_greedy(prompt, 5, stop_first, &lora).size() == 1u);
+  BOOST_TEST(gpta::nn::generate(model, prompt, decoding(5, stop_first), &lora).size() == 1u);
+}
+
+// log_probs() reads the same numbers as logits(); objective_and_grad() back-propagates any
+// function of them. Here: a class-level cross-entropy over two "label words" per sequence (the
+// lm_classifier's loss), checked against central differences of the same objective.
+BOOST_AUTO_TEST_CASE(objective_gradients_over_label_word_log_probs) {
+  auto model = tiny_model(5, false);
+  gpta::nn::lora_options o;
+  o.rank = 2;
+  o.modules = gpta::nn::lora_all_modules;
+  auto lora = model.make_lora(o, 6);
+  lora.init(6, 0.3);
+  const auto batch = tiny_batch();
+  // Two candidate tokens at the last position of each sequence; the gold one is listed first for
+  // sequence 0, second for sequence 1.
+  const gpta::nn::qwen2_targets targets{{{6, 9}, {6, 21}}, {{3, 4}, {3, 33}}};
+  const int gold[2] = {0, 1};
+  const auto objective = [&](std::span<const double> logp, std::span<double> g) {
+    double total = 0;
+    for (std::size_t s = 0; s < 2; ++s) {
+      const double a = logp[2 * s], b = logp[2 * s + 1], mx = std::max(a, b);
+      const double lse = mx + std::log(std::exp(a - mx) + std::exp(b - mx));
+      const double pa = std::exp(a - lse), pb = std::exp(b - lse);
+      total += lse - logp[2 * s + static_cast<std::size_t>(gold[s])];
+      g[2 * s] = (pa - (gold[s] == 0)) / 2;
+      g[2 * s + 1] = (pb - (gold[s] == 1)) / 2;
+    }
+    return total / 2;
+  };
+  const auto value = [&] {
+    const auto lp = model.log_probs(batch, targets, &lora);
+    std::vector<double> g(lp.size());
+    return objective(lp, g);
+  };
+  // log_probs equals log_softmax of logits() at the same rows.
+  const std::vector<gpta::nn::qwen2_query> q{{0, 6}};
+  const matrix z = model.logits(batch, q, &lora);
+  const double lse = std::log((z.row(0).array() - z.maxCoeff()).exp().sum()) + z.maxCoeff();
+  BOOST_TEST(std::abs(model.log_probs(batch, targets, &lora)[1] - (z(0, 21) - lse)) < 1e-12);
+
+  lora.zero_grad();
+  const double l0 = model.objective_and_grad(batch, targets, lora, {}, objective);
+  BOOST_TEST(std::abs(l0 - value()) < 1e-12);
+  const auto r = compare_lora(lora, value);
+  BOOST_TEST(r.checked == lora.size());
+  BOOST_TEST(r.max_rel < 1e-5, "worst: " << r.worst << " rel " << r.max_rel);
+  expect_every_adapter_has_gradient(lora);
+}
+
+// Scoring several suffixes after one shared prompt in the cache equals scoring each
+// prompt + suffix in full; the shared cache is not changed by it.
+BOOST_AUTO_TEST_CASE(log_probs_after_a_shared_prompt_equal_the_full_pass) {
+  auto model = tiny_model(9, false);
+  gpta::nn::lora_options o;
+  o.modules = gpta::nn::lora_all_modules;
+  auto lora = model.make_lora(o, 4);
+  lora.init(4, 0.2);
+  const std::vector<std::int32_t> shared{3, 17, 5, 39};
+  const gpta::nn::qwen2_sequences suffixes{{0, 22, 8}, {11}, {2, 30, 7, 7, 1}};
+  const gpta::nn::qwen2_targets targets{{{0, 5}, {2, 9}}, {{0, 12}}, {{1, 3}, {4, 38}}};
+  gpta::nn::qwen2_kv_cache<scalar> cache;
+  (void)model.extend(cache, shared, &lora);
+  const auto got = model.log_probs_after(cache, suffixes, targets, &lora);
+  BOOST_TEST(cache.length == 4);
+  gpta::nn::qwen2_sequences full;
+  gpta::nn::qwen2_targets shifted;
+  for (std::size_t s = 0; s < suffixes.size(); ++s) {
+    auto seq = shared;
+    seq.insert(seq.end(), suffixes[s].begin(), suffixes[s].end());
+    full.push_back(seq);
+    auto& t = shifted.emplace_back();
+    for (const auto& x : targets[s]) t.push_back({x.position + shared.size(), x.token});
+  }
+  const auto want = model.log_probs(full, shifted, &lora);
+  BOOST_TEST_REQUIRE(got.size() == want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) BOOST_TEST(std::abs(got[i] - want[i]) < 1e-12);
+  // An empty cache: plain scoring of the suffixes.
+  const auto alone = model.log_probs_after(gpta::nn::qwen2_kv_cache<scalar>{}, suffixes, targets, &lora);
+  const auto direct = model.log_probs(suffixes, targets, &lora);
+  for (std::size_t i = 0; i < alone.size(); ++i) BOOST_TEST(std::abs(alone[i] - direct[i]) < 1e-12);
 }

@@ -127,6 +127,26 @@ BOOST_AUTO_TEST_CASE(best_weights_are_restored_for_the_test_evaluation) {
   BOOST_TEST(run.rounds[2].dev.score < run.rounds[0].dev.score);
 }
 
+BOOST_AUTO_TEST_CASE(zero_epochs_keep_the_student_frozen_and_still_evaluate) {
+  // Zero-shot: no training step in any round, yet dev and test are scored with the prefix.
+  auto train = make_binary_dataset(40, "train"), dev = make_binary_dataset(200, "dev"),
+       test = make_binary_dataset(200, "test");
+  auto opts = quiet_options();
+  opts.epochs_per_round = 0;
+  opts.rounds = 1;
+  counting_callback cb;
+  gpta::basic_trainer<oracle_student, gpta::fixed_prefix> t(oracle_student{0.01}, gpta::fixed_prefix{"x"}, {}, opts);
+  auto run = t.fit(train, dev, test, gpta::task_info{}, cb);
+  BOOST_TEST(t.student().steps() == 0u);
+  BOOST_TEST(cb.epochs == 0);
+  BOOST_TEST(run.rounds.size() == 1u);
+  BOOST_TEST_REQUIRE(run.test.has_value());
+  BOOST_TEST(run.test->count == 200u);
+  opts.epochs_per_round = -1;
+  BOOST_CHECK_THROW((gpta::basic_trainer<oracle_student, gpta::no_prefix>(oracle_student{}, {}, {}, opts)),
+                    std::invalid_argument);
+}
+
 BOOST_AUTO_TEST_CASE(patience_stops_the_loop) {
   auto train = make_binary_dataset(40, "train"), dev = make_binary_dataset(200, "dev");
   auto opts = quiet_options();

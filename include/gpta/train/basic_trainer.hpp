@@ -56,8 +56,8 @@ class basic_trainer {
         metric_(std::move(metric)) {
     if (options_.rounds < 1) throw std::invalid_argument("gpta::basic_trainer: rounds must be >= 1");
     if (options_.batch_size == 0) throw std::invalid_argument("gpta::basic_trainer: batch_size must be >= 1");
-    if (options_.epochs_per_round < 1 && options_.max_steps_per_round == 0)
-      throw std::invalid_argument("gpta::basic_trainer: epochs_per_round must be >= 1");
+    if (options_.epochs_per_round < 0)
+      throw std::invalid_argument("gpta::basic_trainer: epochs_per_round must be >= 0 (0: a frozen student)");
   }
 
   /// Record the run in `dir`/run.json (atomically, after every round) with `config` stored verbatim.
@@ -354,8 +354,10 @@ class basic_trainer {
   std::pair<double, std::size_t> student_phase(const dataset_type& train, const std::string& prefix, int round,
                                                Callbacks&... callbacks) {
     const std::size_t per_epoch = (train.size() + options_.batch_size - 1) / options_.batch_size;
-    const int epochs = std::max(1, options_.epochs_per_round);
-    std::size_t budget = options_.max_steps_per_round ? options_.max_steps_per_round : per_epoch * epochs;
+    // epochs 0 with no step cap: the student is frozen (zero-shot; only the prefix can change).
+    const int epochs = options_.max_steps_per_round ? std::max(1, options_.epochs_per_round) : options_.epochs_per_round;
+    std::size_t budget = options_.max_steps_per_round ? options_.max_steps_per_round
+                                                      : per_epoch * static_cast<std::size_t>(epochs);
     detail::progress_bar bar("round " + std::to_string(round), budget, options_.progress);
     double loss_sum = 0.0;
     std::size_t steps = 0;

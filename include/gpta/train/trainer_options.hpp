@@ -14,7 +14,7 @@ namespace gpta {
 /// Runtime knobs of the loop (they change no generated code, so they are not template parameters).
 struct trainer_options {
   int rounds = 3;                    ///< T: student phase + feedback cycles
-  int epochs_per_round = 1;          ///< E
+  int epochs_per_round = 1;          ///< E; 0 (and no step cap): the student is never trained (zero-shot)
   std::size_t max_steps_per_round = 0;  ///< S: cap on steps per round (0 = E full epochs)
   std::size_t batch_size = 32;
   std::uint64_t seed = 1;

@@ -20,6 +20,7 @@
 #include <gpta/nn/qwen2/batch.hpp>
 #include <gpta/nn/qwen2/config.hpp>
 #include <gpta/nn/qwen2/gemm.hpp>
+#include <gpta/nn/qwen2/lm_head.hpp>
 #include <gpta/nn/qwen2/weights.hpp>
 #include <gpta/nn/rms_norm.hpp>
 #include <gpta/nn/rope.hpp>
@@ -113,10 +114,19 @@ class qwen2_decoder {
     const auto L = layout(batch);
     const auto rows = query_rows(L, queries);
     matrix x = run_forward(L, lora, dropout_context{}, nullptr);
-    matrix n = final_norm_rows(x, rows);
-    matrix z(static_cast<Eigen::Index>(rows.size()), V_);
-    lm_head_forward(n, z);
+    matrix z;
+    head().logits(head().norm_rows(x, rows, [](Eigen::Index r) { return r; }), z);
     return z;
+  }
+
+  /// log p(token | tokens [0, position]) of every target, sequence by sequence in list order:
+  /// label words, option letters or any fixed continuation, scored in one batched pass.
+  [[nodiscard]] std::vector<double> log_probs(const qwen2_sequences& batch, const qwen2_targets& targets,
+                                              const adapters_type* lora = nullptr) {
+    const auto L = layout(batch);
+    const auto rows = target_rows(L, targets);
+    const matrix x = run_forward(L, lora, dropout_context{}, nullptr);
+    return head().log_probs(x, rows);
   }
 
   /// Mean cross-entropy over every target of every sequence (no gradients).
@@ -124,8 +134,10 @@ class qwen2_decoder {
                             const adapters_type* lora = nullptr, const dropout_context& drop = {}) {
     const auto L = layout(batch);
     const auto rows = target_rows(L, targets);
-    matrix x = run_forward(L, lora, drop, nullptr);
-    return head_loss(x, rows, nullptr);
+    const matrix x = run_forward(L, lora, drop, nullptr);
+    double total = 0;
+    for (const double lp : head().log_probs(x, rows)) total -= lp;
+    return total / static_cast<double>(rows.size());
   }
 
   /// Mean cross-entropy, and its gradient w.r.t. every adapter value added to lora.grads() (call
@@ -139,15 +151,33 @@ class qwen2_decoder {
     std::vector<matrix> inputs;
     matrix x = run_forward(L, &lora, drop, &inputs);
     matrix dx = matrix::Zero(x.rows(), x.cols());
-    const double l = head_loss(x, rows, &dx);
+    const std::vector<double> g(rows.size(), -1.0 / static_cast<double>(rows.size()));
+    double total = 0;
+    for (const double lp : head().log_probs(x, rows, g, &dx)) total -= lp;
     x.resize(0, 0);
-    matrix d_in;
-    for (std::size_t li = config_.num_layers; li-- > 0;) {
-      layer_forward(li, L, inputs[li], &lora, drop, cache_);
-      layer_backward(li, L, inputs[li], dx, &lora, drop, cache_, d_in);
-      dx.swap(d_in);
-      inputs[li].resize(0, 0);  // free as we go: the peak is the forward's stored inputs
-    }
+    backward_blocks(L, inputs, dx, lora, drop);
+    return total / static_cast<double>(rows.size());
+  }
+
+  /// Any differentiable function of the targets' log-probabilities (a class-level cross-entropy
+  /// over label words, a sequence score): `objective(logp, dlogp)` returns the loss and writes
+  /// d loss / d logp_i into dlogp. The gradient w.r.t. the adapters is added to lora.grads(). The
+  /// head runs twice (once to read the log-probabilities, once with their gradient), which costs
+  /// little next to the blocks when the targets are few.
+  template <class Objective>
+  double objective_and_grad(const qwen2_sequences& batch, const qwen2_targets& targets, adapters_type& lora,
+                            const dropout_context& drop, Objective&& objective) {
+    const auto L = layout(batch);
+    const auto rows = target_rows(L, targets);
+    std::vector<matrix> inputs;
+    matrix x = run_forward(L, &lora, drop, &inputs);
+    const std::vector<double> logp = head().log_probs(x, rows);
+    std::vector<double> g(rows.size(), 0.0);
+    const double l = objective(std::span<const double>(logp), std::span<double>(g));
+    matrix dx = matrix::Zero(x.rows(), x.cols());
+    (void)head().log_probs(x, rows, g, &dx);
+    x.resize(0, 0);
+    backward_blocks(L, inputs, dx, lora, drop);
     return l;
   }
 
@@ -231,101 +261,28 @@ class qwen2_decoder {
   /// token. The first call passes the whole prompt (one batched pass), later calls one token each.
   [[nodiscard]] matrix extend(qwen2_kv_cache<Scalar>& cache, std::span<const std::int32_t> ids,
                               const adapters_type* lora = nullptr) {
-    const auto n = static_cast<Eigen::Index>(ids.size()), past = cache.length;
-    if (n == 0) throw std::invalid_argument("gpta::nn::qwen2_decoder::extend: no tokens");
-    if (static_cast<std::size_t>(past + n) > config_.context_length)
-      throw std::invalid_argument("gpta::nn::qwen2_decoder::extend: " + std::to_string(past + n) +
-                                  " tokens exceed context_length " + std::to_string(config_.context_length));
-    rope_.grow(past + n);
-    if (cache.k.size() != config_.num_layers) {
-      cache.k.assign(config_.num_layers, matrix(0, KV_));
-      cache.v.assign(config_.num_layers, matrix(0, KV_));
-      cache.length = past;
-    }
-    std::vector<std::int32_t> pos(static_cast<std::size_t>(n));
-    matrix x(n, H_);
-    for (Eigen::Index r = 0; r < n; ++r) {
-      const std::int32_t id = ids[static_cast<std::size_t>(r)];
-      if (id < 0 || id >= V_)
-        throw std::out_of_range("gpta::nn::qwen2_decoder::extend: token id " + std::to_string(id) + " outside the vocabulary");
-      pos[static_cast<std::size_t>(r)] = static_cast<std::int32_t>(past + r);
-      x.row(r) = weights_.token_embd.row(id);
-    }
-    const dropout_context drop{};
-    auto& c = cache_;
-    const Eigen::Index total = past + n, group = heads_ / kv_heads_;
-    const Scalar scale = Scalar(1) / std::sqrt(static_cast<Scalar>(D_));
-    for (std::size_t li = 0; li < config_.num_layers; ++li) {
-      const auto& w = weights_.layers[li];
-      ensure_shape(c.a1, n, H_);
-      c.r1.resize(n);
-      rms_norm_forward<Scalar>(x, w.attn_norm, config_.rms_norm_eps, c.a1, c.r1);
-      project(li, lora_module::q, c.a1, w.q, &w.q_bias, lora, drop, c, c.q);
-      project(li, lora_module::k, c.a1, w.k, &w.k_bias, lora, drop, c, c.k);
-      project(li, lora_module::v, c.a1, w.v, &w.v_bias, lora, drop, c, c.v);
-      rope_.apply(c.q, pos);
-      rope_.apply(c.k, pos);
-      auto& K = cache.k[li];
-      auto& Vc = cache.v[li];
-      if (K.rows() < total) {
-        const Eigen::Index cap = std::max<Eigen::Index>(total, 2 * K.rows());
-        K.conservativeResize(cap, KV_);
-        Vc.conservativeResize(cap, KV_);
-      }
-      K.middleRows(past, n) = c.k;
-      Vc.middleRows(past, n) = c.v;
-      ensure_shape(c.ctx, n, H_);
-      for (Eigen::Index h = 0; h < heads_; ++h) {
-        const Eigen::Index g = h / group;
-        matrix p = c.q.middleCols(h * D_, D_) * K.topRows(total).middleCols(g * D_, D_).transpose();
-        for (Eigen::Index i = 0; i < n; ++i) {
-          auto row = p.row(i).head(past + i + 1);
-          row *= scale;
-          const Scalar mx = row.maxCoeff();
-          row = (row.array() - mx).exp().matrix();
-          row /= row.sum();
-          p.row(i).tail(n - i - 1).setZero();
-        }
-        c.ctx.middleCols(h * D_, D_).noalias() = p * Vc.topRows(total).middleCols(g * D_, D_);
-      }
-      project(li, lora_module::o, c.ctx, w.o, nullptr, lora, drop, c, c.attn_out);
-      c.h = x + c.attn_out;
-      ensure_shape(c.a2, n, H_);
-      c.r2.resize(n);
-      rms_norm_forward<Scalar>(c.h, w.ffn_norm, config_.rms_norm_eps, c.a2, c.r2);
-      project(li, lora_module::gate, c.a2, w.gate, nullptr, lora, drop, c, c.gate);
-      project(li, lora_module::up, c.a2, w.up, nullptr, lora, drop, c, c.up);
-      c.m = (c.gate.array() / (Scalar(1) + (-c.gate.array()).exp()) * c.up.array()).matrix();
-      project(li, lora_module::down, c.m, w.down, nullptr, lora, drop, c, c.mlp_out);
-      x = c.h + c.mlp_out;
-    }
-    cache.length = total;
-    const std::vector<Eigen::Index> last{n - 1};
-    matrix nrm = final_norm_rows(x, last);
-    matrix z(1, V_);
-    lm_head_forward(nrm, z);
+    if (ids.empty()) throw std::invalid_argument("gpta::nn::qwen2_decoder::extend: no tokens");
+    const auto L = layout(qwen2_sequences{std::vector<std::int32_t>(ids.begin(), ids.end())});
+    const matrix x = run_after(cache, L, lora, true);
+    const std::vector<Eigen::Index> last{L.rows() - 1};
+    matrix z;
+    head().logits(head().norm_rows(x, last, [](Eigen::Index r) { return r; }), z);
     return z;
   }
 
-  /// Greedy continuation of `prompt`: at most `max_new_tokens` ids, ending early after (and
-  /// including) the first id listed in `stop`, as transformers' generate(do_sample=False) does.
-  [[nodiscard]] std::vector<std::int32_t> generate_greedy(const std::vector<std::int32_t>& prompt,
-                                                          std::size_t max_new_tokens,
-                                                          std::span<const std::int32_t> stop = {},
-                                                          const adapters_type* lora = nullptr) {
-    std::vector<std::int32_t> out;
-    if (max_new_tokens == 0) return out;
-    qwen2_kv_cache<Scalar> cache;
-    matrix z = extend(cache, prompt, lora);
-    for (;;) {
-      Eigen::Index arg = 0;
-      z.row(0).maxCoeff(&arg);  // first maximum on ties, as torch.argmax
-      const auto id = static_cast<std::int32_t>(arg);
-      out.push_back(id);
-      if (out.size() >= max_new_tokens || std::find(stop.begin(), stop.end(), id) != stop.end()) break;
-      z = extend(cache, std::span<const std::int32_t>(&out.back(), 1), lora);
-    }
-    return out;
+  /// Shared-prompt scoring: every sequence of `suffixes` continues the tokens already in `past`
+  /// (which is left unchanged), and log_probs() is read at `targets` (positions inside each
+  /// suffix). Equal to scoring past + suffix in full, at the cost of the suffixes only: a
+  /// template and an instruction common to a batch are computed once.
+  [[nodiscard]] std::vector<double> log_probs_after(const qwen2_kv_cache<Scalar>& past, const qwen2_sequences& suffixes,
+                                                    const qwen2_targets& targets, const adapters_type* lora = nullptr) {
+    const auto L = layout(suffixes);
+    const auto rows = target_rows(L, targets);
+    qwen2_kv_cache<Scalar> none;
+    // run_after(append = false) only reads a cache that is set up; an empty one is replaced by `none`.
+    auto& cache = past.k.size() == config_.num_layers ? const_cast<qwen2_kv_cache<Scalar>&>(past) : none;
+    const matrix x = run_after(cache, L, lora, false);
+    return head().log_probs(x, rows);
   }
 
   /// Hidden states after the last block (before the final norm), [rows x hidden]: what a KV cache
@@ -455,6 +412,96 @@ class qwen2_decoder {
     }
   }
 
+  /// The blocks for the packed sequences of `L`, each continuing the `past.length` tokens in
+  /// `past` (positions and attention include them). With `append` (one sequence only), the new
+  /// keys and values are added to `past`. Inference only: adapters apply, dropout does not.
+  matrix run_after(qwen2_kv_cache<Scalar>& past, const qwen2_layout& L, const adapters_type* lora, bool append) {
+    const Eigen::Index P = past.k.size() == config_.num_layers ? past.length : 0, T = L.rows();
+    if (append && L.sequences() != 1) throw std::invalid_argument("gpta::nn::qwen2_decoder: only one sequence extends a cache");
+    Eigen::Index longest = 0;
+    for (std::size_t s = 0; s < L.sequences(); ++s) longest = std::max(longest, L.length(s));
+    if (static_cast<std::size_t>(P + longest) > config_.context_length)
+      throw std::invalid_argument("gpta::nn::qwen2_decoder: " + std::to_string(P + longest) +
+                                  " tokens exceed context_length " + std::to_string(config_.context_length));
+    rope_.grow(P + longest);
+    if (past.k.size() != config_.num_layers) {
+      past.k.assign(config_.num_layers, matrix(0, KV_));
+      past.v.assign(config_.num_layers, matrix(0, KV_));
+      past.length = 0;
+    }
+    std::vector<std::int32_t> pos(L.positions);
+    for (auto& p : pos) p += static_cast<std::int32_t>(P);
+    matrix x(T, H_);
+    for (Eigen::Index r = 0; r < T; ++r) x.row(r) = weights_.token_embd.row(L.ids[static_cast<std::size_t>(r)]);
+    const dropout_context drop{};
+    auto& c = cache_;
+    const Eigen::Index group = heads_ / kv_heads_;
+    const Scalar scale = Scalar(1) / std::sqrt(static_cast<Scalar>(D_));
+    for (std::size_t li = 0; li < config_.num_layers; ++li) {
+      const auto& w = weights_.layers[li];
+      ensure_shape(c.a1, T, H_);
+      c.r1.resize(T);
+      rms_norm_forward<Scalar>(x, w.attn_norm, config_.rms_norm_eps, c.a1, c.r1);
+      project(li, lora_module::q, c.a1, w.q, &w.q_bias, lora, drop, c, c.q);
+      project(li, lora_module::k, c.a1, w.k, &w.k_bias, lora, drop, c, c.k);
+      project(li, lora_module::v, c.a1, w.v, &w.v_bias, lora, drop, c, c.v);
+      rope_.apply(c.q, pos);
+      rope_.apply(c.k, pos);
+      const auto Kp = past.k[li].topRows(P), Vp = past.v[li].topRows(P);
+      ensure_shape(c.ctx, T, H_);
+      const Eigen::Index jobs = static_cast<Eigen::Index>(L.sequences()) * heads_;
+      const Eigen::Index work = T * (P + longest) * H_;
+      (void)work;
+      GPTA_BERT_PARALLEL_FOR_DYNAMIC(work)
+      for (Eigen::Index job = 0; job < jobs; ++job) {
+        const Eigen::Index s = job / heads_, h = job % heads_, g = h / group;
+        const Eigen::Index off = L.offsets[static_cast<std::size_t>(s)], n = L.length(static_cast<std::size_t>(s));
+        // Scores against the past (all visible) then the sequence's own tokens (causal).
+        matrix p(n, P + n);
+        if (P > 0) p.leftCols(P).noalias() = c.q.block(off, h * D_, n, D_) * Kp.middleCols(g * D_, D_).transpose();
+        p.rightCols(n).noalias() = c.q.block(off, h * D_, n, D_) * c.k.block(off, g * D_, n, D_).transpose();
+        for (Eigen::Index i = 0; i < n; ++i) {
+          auto row = p.row(i).head(P + i + 1);
+          row *= scale;
+          const Scalar mx = row.maxCoeff();
+          row = (row.array() - mx).exp().matrix();
+          row /= row.sum();
+          p.row(i).tail(n - i - 1).setZero();
+        }
+        auto ctx = c.ctx.block(off, h * D_, n, D_);
+        ctx.noalias() = p.rightCols(n) * c.v.block(off, g * D_, n, D_);
+        if (P > 0) ctx.noalias() += p.leftCols(P) * Vp.middleCols(g * D_, D_);
+      }
+      if (append) {
+        auto& K = past.k[li];
+        auto& Vc = past.v[li];
+        if (K.rows() < P + T) {
+          const Eigen::Index cap = std::max<Eigen::Index>(P + T, 2 * K.rows());
+          K.conservativeResize(cap, KV_);
+          Vc.conservativeResize(cap, KV_);
+        }
+        K.middleRows(P, T) = c.k;
+        Vc.middleRows(P, T) = c.v;
+      }
+      project(li, lora_module::o, c.ctx, w.o, nullptr, lora, drop, c, c.attn_out);
+      c.h = x + c.attn_out;
+      ensure_shape(c.a2, T, H_);
+      c.r2.resize(T);
+      rms_norm_forward<Scalar>(c.h, w.ffn_norm, config_.rms_norm_eps, c.a2, c.r2);
+      project(li, lora_module::gate, c.a2, w.gate, nullptr, lora, drop, c, c.gate);
+      project(li, lora_module::up, c.a2, w.up, nullptr, lora, drop, c, c.up);
+      ensure_shape(c.m, T, I_);
+      detail::for_row_chunks(T, I_, [&](Eigen::Index r, Eigen::Index n) {
+        const auto g = c.gate.middleRows(r, n).array();
+        c.m.middleRows(r, n).array() = g / (Scalar(1) + (-g).exp()) * c.up.middleRows(r, n).array();
+      });
+      project(li, lora_module::down, c.m, w.down, nullptr, lora, drop, c, c.mlp_out);
+      x = c.h + c.mlp_out;
+    }
+    if (append) past.length = P + T;
+    return x;
+  }
+
   /// Embedding lookup, then every block. `inputs` (training) receives each block's input.
   matrix run_forward(const qwen2_layout& L, const adapters_type* lora, const dropout_context& drop,
                      std::vector<matrix>* inputs) {
@@ -482,16 +529,11 @@ class qwen2_decoder {
     return rows;
   }
 
-  struct target_row {
-    Eigen::Index row;
-    std::int32_t token;
-  };
-
-  std::vector<target_row> target_rows(const qwen2_layout& L, const qwen2_targets& targets) const {
+  std::vector<qwen2_head_row> target_rows(const qwen2_layout& L, const qwen2_targets& targets) const {
     if (targets.size() != L.sequences())
       throw std::invalid_argument("gpta::nn::qwen2_decoder: " + std::to_string(targets.size()) +
                                   " target lists for " + std::to_string(L.sequences()) + " sequences");
-    std::vector<target_row> rows;
+    std::vector<qwen2_head_row> rows;
     for (std::size_t s = 0; s < targets.size(); ++s)
       for (const auto& t : targets[s]) {
         if (static_cast<Eigen::Index>(t.position) >= L.length(s))
@@ -505,64 +547,18 @@ class qwen2_decoder {
     return rows;
   }
 
-  /// Final RMSNorm of the chosen rows only (the norm is row-wise, so gathering first is exact).
-  template <class Rows>
-  matrix final_norm_rows(const matrix& x, const Rows& rows, matrix* gathered = nullptr,
-                         column_vector<Scalar>* inv = nullptr) const {
-    matrix g(static_cast<Eigen::Index>(rows.size()), H_);
-    for (std::size_t i = 0; i < rows.size(); ++i) g.row(static_cast<Eigen::Index>(i)) = x.row(row_of(rows[i]));
-    matrix n(g.rows(), H_);
-    column_vector<Scalar> r(g.rows());
-    rms_norm_forward<Scalar>(g, weights_.output_norm, config_.rms_norm_eps, n, r);
-    if (gathered) *gathered = std::move(g);
-    if (inv) *inv = std::move(r);
-    return n;
-  }
-  static Eigen::Index row_of(Eigen::Index r) noexcept { return r; }
-  static Eigen::Index row_of(const target_row& r) noexcept { return r.row; }
+  [[nodiscard]] qwen2_lm_head<Scalar> head() const { return {weights_, config_.rms_norm_eps}; }
 
-  /// z = n E^T, computed as (E n^T)^T so the vocabulary (not the few rows) is split over threads.
-  void lm_head_forward(const matrix& n, matrix& z) const {
-    const auto& E = weights_.lm_head();
-    matrix zt(V_, n.rows());
-    gemm_rows<Scalar>(zt, E, n.transpose(), false);
-    z = zt.transpose();
-  }
-
-  /// Mean cross-entropy at `rows`; with `dx`, adds d loss / d (last block output) into it. The
-  /// logits exist for 64 rows at a time: [64 x 151936] floats is 39 MB, all 512 rows would be 311 MB.
-  double head_loss(const matrix& x, const std::vector<target_row>& rows, matrix* dx) const {
-    constexpr std::size_t chunk = 64;
-    const auto& E = weights_.lm_head();
-    const double inv_count = 1.0 / static_cast<double>(rows.size());
-    double total = 0;
-    for (std::size_t b = 0; b < rows.size(); b += chunk) {
-      const std::vector<target_row> part(rows.begin() + static_cast<std::ptrdiff_t>(b),
-                                         rows.begin() + static_cast<std::ptrdiff_t>(std::min(rows.size(), b + chunk)));
-      matrix g;
-      column_vector<Scalar> inv;
-      matrix n = final_norm_rows(x, part, &g, &inv);
-      matrix z;
-      lm_head_forward(n, z);
-      for (std::size_t i = 0; i < part.size(); ++i) {
-        auto zr = z.row(static_cast<Eigen::Index>(i));
-        const Scalar mx = zr.maxCoeff();
-        const double sum = (zr.array() - mx).template cast<double>().exp().sum();
-        const double lse = static_cast<double>(mx) + std::log(sum);
-        total += lse - static_cast<double>(zr(part[i].token));
-        if (dx) {  // softmax - onehot, over the number of targets
-          zr = ((zr.array() - static_cast<Scalar>(lse)).exp() * static_cast<Scalar>(inv_count)).matrix();
-          zr(part[i].token) -= static_cast<Scalar>(inv_count);
-        }
-      }
-      if (!dx) continue;
-      matrix dn(n.rows(), H_);
-      detail::qwen2_gemm<Scalar>(dn, z, E, false);
-      matrix dg(n.rows(), H_);
-      rms_norm_backward<Scalar>(g, inv, weights_.output_norm, dn, dg, false);
-      for (std::size_t i = 0; i < part.size(); ++i) dx->row(part[i].row) += dg.row(static_cast<Eigen::Index>(i));
+  /// The backward pass through every block, last to first, from d (last block output).
+  void backward_blocks(const qwen2_layout& L, std::vector<matrix>& inputs, matrix& dx, adapters_type& lora,
+                       const dropout_context& drop) {
+    matrix d_in;
+    for (std::size_t li = config_.num_layers; li-- > 0;) {
+      layer_forward(li, L, inputs[li], &lora, drop, cache_);
+      layer_backward(li, L, inputs[li], dx, &lora, drop, cache_, d_in);
+      dx.swap(d_in);
+      inputs[li].resize(0, 0);  // free as we go: the peak is the forward's stored inputs
     }
-    return total * inv_count;
   }
 
   qwen2_config config_;
