@@ -9,7 +9,7 @@
 #include <gpta/detail/atomic_file.hpp>
 
 #include "cli.hpp"
-#include "experiment.hpp"
+#include "run_experiment.hpp"
 #include "plot.hpp"
 
 namespace gpta::cli {
@@ -32,7 +32,7 @@ int cmd_train(const std::vector<std::string>& args) {
   const experiment_result er = run_experiment(c);
   const run_result& r = er.run;
   std::cout << "task " << c.task << ", student " << c.student << ", strategy " << c.strategy << ", seed " << c.seed
-            << ", " << c.k_per_class << " training examples per class\n";
+            << ", " << training_size(c) << "\n";
   print_run_table(std::cout, r);
   if (er.exposure)
     std::cout << "training examples that reached the TA: " << er.exposure->examples_exposed << " ("
@@ -72,8 +72,25 @@ int cmd_compare(const std::vector<std::string>& args) {
   std::vector<std::unique_ptr<run_result>> results;
   plot_series series;
   experiment_cache cache;  // one base model for every run
+  const bool summarization = kind_of(base.task) == task_kind::summarization;
+  // The two or three test figures of a run: accuracy and macro-F1, or ROUGE-1/2/L F1.
+  const auto figures = [&](const eval_result& e) {
+    if (!summarization) return std::vector<double>{e.accuracy, e.macro_f1};
+    std::vector<double> out;
+    for (const char* m : {"rouge1", "rouge2", "rougeL"})
+      for (const auto& row : e.per_class)
+        if (row.label == m) out.push_back(row.f1);
+    out.resize(3, 0.0);
+    return out;
+  };
+  const auto figure_text = [](const std::vector<mean_sd>& v) {
+    std::string out;
+    for (const auto& m : v) out += fixed(m.mean) + " ± " + fixed(m.sd) + "   ";
+    return out;
+  };
   for (const auto& strategy : strategies) {
-    std::vector<double> acc, f1, ta_acc, tokens;
+    std::vector<double> ta_acc, tokens;
+    std::vector<std::vector<double>> figs;
     std::size_t exposed = 0, fell_back = 0;
     ta_round_stats ta_sum;
     token_usage ta_tokens_sum;
@@ -94,24 +111,29 @@ int cmd_compare(const std::vector<std::string>& args) {
       if (!r.empty_prefix_reason.empty()) ++fell_back;
       tokens.push_back(static_cast<double>(r.ta_tokens.total_tokens));
       series[strategy].push_back(&r);
-      acc.push_back(r.test->accuracy);
-      f1.push_back(r.test->macro_f1);
-      rows.push_back({{"strategy", strategy}, {"seed", seed}, {"test_accuracy", r.test->accuracy},
-                      {"test_macro_f1", r.test->macro_f1}, {"best_round", r.best_round},
+      const auto fig = figures(*r.test);
+      figs.resize(fig.size());
+      for (std::size_t i = 0; i < fig.size(); ++i) figs[i].push_back(fig[i]);
+      rows.push_back({{"strategy", strategy}, {"seed", seed}, {"test_metric", r.test->metric},
+                      {"test_score", r.test->score}, {"test_accuracy", r.test->accuracy},
+                      {"test_macro_f1", r.test->macro_f1}, {"test_figures", boost::json::value_from(fig)},
+                      {"best_round", r.best_round},
                       {"best_prefix", r.best_prefix}, {"ta_tokens", r.ta_tokens.total_tokens},
                       {"ta_accuracy", r.ta_accuracy ? boost::json::value(*r.ta_accuracy) : boost::json::value()},
                       {"examples_exposed", er.exposure ? er.exposure->examples_exposed : 0},
                       {"ta_stats", boost::json::value_from(r.ta_stats)}, {"ta_model", r.ta_model},
                       {"empty_prefix_reason", r.empty_prefix_reason}, {"run", c.out.string()}});
     }
-    const mean_sd a = summarize(acc), f = summarize(f1), t = summarize(ta_acc), k = summarize(tokens);
+    std::vector<mean_sd> fig_summary;
+    for (const auto& v : figs) fig_summary.push_back(summarize(v));
+    const mean_sd t = summarize(ta_acc), k = summarize(tokens);
     // A '*' marks a strategy some of whose runs trained with the empty prefix because the TA gave
     // nothing usable in round 0 (never silent; run.json says why).
     const std::string name = strategy + (fell_back ? "*" : "");
     empty_prefix_runs += fell_back;
     char line[240];
-    std::snprintf(line, sizeof line, "%-11s %5zu  %.4f ± %.4f   %.4f ± %.4f   %-13s %9.0f  %7zu", name.c_str(),
-                  seeds.size(), a.mean, a.sd, f.mean, f.sd,
+    std::snprintf(line, sizeof line, "%-11s %5zu  %s%-13s %9.0f  %7zu", name.c_str(), seeds.size(),
+                  figure_text(fig_summary).c_str(),
                   ta_acc.empty() ? "-" : (fixed(t.mean, 2) + " ± " + fixed(t.sd, 2)).c_str(), k.mean, exposed);
     lines.push_back(line);
     if (ta_sum.answers > 0) {
@@ -126,10 +148,28 @@ int cmd_compare(const std::vector<std::string>& args) {
   }
   boost::json::object doc{{"format", "gpta.compare/1"}, {"config", base.to_json()}, {"ta_model", ta_model}, {"runs", rows}};
   detail::write_file_atomic(base.out / "compare.json", to_json_text(doc));
-  std::cout << "task " << base.task << ", student " << base.student << ", " << base.k_per_class
-            << " training examples per class, test set of " << base.test_size << "\n";
-  std::cout << "strategy    seeds  test accuracy     test macro-F1     TA accuracy   TA tokens  exposed\n";
+  if (summarization) {
+    std::cout << "task " << base.task << ", student " << base.student << ", " << base.train_docs
+              << " training documents, test set of " << base.test_docs << " documents\n";
+    std::cout << "strategy    seeds  ROUGE-1 F1        ROUGE-2 F1        ROUGE-L F1        TA accuracy   TA tokens  exposed\n";
+  } else {
+    std::cout << "task " << base.task << ", student " << base.student << ", " << base.k_per_class
+              << " training examples per class, test set of " << base.test_size << "\n";
+    const std::string a = base.task == "squad" ? "test EM      " : "test accuracy",
+                      b = base.task == "squad" ? "test F1      " : base.task == "race" ? "level mean   " : "test macro-F1";
+    std::cout << "strategy    seeds  " << a << "     " << b << "     TA accuracy   TA tokens  exposed\n";
+  }
   for (const auto& l : lines) std::cout << l << "\n";
+  if (summarization) {
+    const auto [name, lead] = lead_baseline(base);
+    std::vector<mean_sd> v;
+    for (const double x : figures(lead)) v.push_back({x, 0.0});
+    char line[240];
+    std::snprintf(line, sizeof line, "%-11s %5s  %s", name.c_str(), "-", figure_text(v).c_str());
+    std::cout << line << "(extractive baseline on the same test documents)\n";
+    doc["lead_baseline"] = {{"name", name}, {"figures", boost::json::value_from(figures(lead))}};
+    detail::write_file_atomic(base.out / "compare.json", to_json_text(doc));
+  }
   if (empty_prefix_runs)
     std::cout << "* " << empty_prefix_runs << " run(s) trained with the empty prefix: the TA gave no usable prefix "
               << "in round 0 (see empty_prefix_reason in their run.json)\n";

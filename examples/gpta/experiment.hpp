@@ -13,12 +13,18 @@
 
 #include <boost/json.hpp>
 
+#include <gpta/data/choice_example.hpp>
 #include <gpta/data/registry.hpp>
+#include <gpta/data/span_example.hpp>
 #include <gpta/data/sampling.hpp>
+#include <gpta/data/seq2seq_splits.hpp>
+#include <gpta/eval/lead_baseline.hpp>
+#include <gpta/eval/rouge.hpp>
 #include <gpta/gpta.hpp>
 #include <gpta/student/bert_student.hpp>
 #include <gpta/student/bow_classifier.hpp>
 #include <gpta/student/lm_classifier.hpp>
+#include <gpta/student/lm_summarizer.hpp>
 #include <gpta/train/prefix_repository.hpp>
 // The student on the Thrust backend, where this (host) compiler can build the configured system.
 #if defined(GPTA_THRUST_DEVICE_OMP) || defined(GPTA_THRUST_DEVICE_CPP)
@@ -28,6 +34,7 @@
 
 #include "cli.hpp"
 #include "students.hpp"
+#include "tasks.hpp"
 #include "ta.hpp"
 
 namespace gpta::cli {
@@ -51,6 +58,9 @@ struct experiment_config {
   std::filesystem::path minilm_dir;  ///< pretrained checkpoint folder ($GPTA_MINILM_DIR)
   lm_classifier_options lm;          ///< qwen0.5b (labels come from the task unless --label-words)
   std::filesystem::path qwen_gguf;   ///< qwen0.5b: the GGUF file ($GPTA_QWEN05B_GGUF)
+  lm_summarizer_options summ;        ///< summarisation tasks (prompt and tuning come from `lm`)
+  std::size_t train_docs = 16, dev_docs = 16, test_docs = 100;  ///< summarisation splits
+  std::size_t train_questions = 64, dev_questions = 256, test_questions = 1024;  ///< reading splits
   std::size_t min_count = 1;
   bool resume = false;                     ///< continue the run in `out` from its last complete round
   std::filesystem::path init_prefix_from;  ///< prefix repository to start from (same domain)
@@ -85,7 +95,16 @@ struct experiment_config {
             {"ta_format", ta.structured ? "schema" : "tags"},
             {"ta_temperature", ta.temperature},
             {"qwen_gguf", qwen_gguf.string()},
-            {"lm", gpta::to_json(lm)}};
+            {"lm", gpta::to_json(lm)},
+            {"train_questions", train_questions},
+            {"dev_questions", dev_questions},
+            {"test_questions", test_questions},
+            {"train_docs", train_docs},
+            {"dev_docs", dev_docs},
+            {"test_docs", test_docs},
+            {"summary_tokens", summ.summary_tokens},
+            {"beams", summ.beams},
+            {"no_repeat_ngram", summ.no_repeat_ngram}};
   }
 
   [[nodiscard]] double learning_rate() const {
@@ -102,12 +121,11 @@ struct experiment_cache {
 
 /// Declares the flags shared by `train` and `compare`.
 inline void declare_experiment_flags(arg_parser& p) {
-  std::string tasks;
-  for (const auto t : data::known_tasks) tasks += (tasks.empty() ? "" : " | ") + std::string(t);
-  p.option("task", tasks, "sst2")
+  p.option("task", task_help(), "sst2")
       .option("student", student_help(), "bow")
-      .option("prefix", "the prefix for --strategy fixed",
-              "Classify the sentiment of this movie review as positive or negative.")
+      .option("prefix", "the prefix for --strategy fixed (default: \"" + default_fixed_prefix("sst2") +
+                            "\"; for cnndm \"" + default_fixed_prefix("cnndm") + "\", for xsum \"" +
+                            default_fixed_prefix("xsum") + "\")")
       .option("data-dir", "datasets folder (default: $GPTA_DATA_DIR or ../shared/datasets)")
       .option("k-per-class", "training examples per class (low-resource setting)", "16")
       .option("dev-per-class", "dev examples per class", "32")
@@ -118,7 +136,17 @@ inline void declare_experiment_flags(arg_parser& p) {
       .option("batch-size", "batch size", "16")
       .option("lr", "learning rate (default: 0.05 for bow, 5e-5 for minilm, 2e-4 for qwen0.5b's adapters)")
       .option("backend", "minilm: where the network runs: host (Eigen) | thrust (the Thrust system GPTA_THRUST_DEVICE selects)", "host")
-      .option("max-length", "minilm, qwen0.5b: sequence length, template, prefix and specials included", "128")
+      .option("max-length", "minilm, qwen0.5b: sequence length, template, prefix and specials included (default 128; "
+              "640 for summarisation)")
+      .option("train-questions", "squad, race: training questions (split by article / passage)", "64")
+      .option("dev-questions", "squad, race: dev questions (carved first, shared by every seed)", "256")
+      .option("test-questions", "squad, race: test questions (carved first, shared by every seed)", "1024")
+      .option("train-docs", "summarisation: training documents", "16")
+      .option("dev-docs", "summarisation: dev documents (carved first, shared by every seed)", "16")
+      .option("test-docs", "summarisation: test documents (carved first, shared by every seed)", "100")
+      .option("summary-tokens", "summarisation: most summary tokens trained on and written", "96")
+      .option("beams", "summarisation: beam width (1 = greedy)", "1")
+      .option("no-repeat-ngram", "summarisation: no n-gram of this size twice in a summary (0 = off)", "3")
       .option("qwen-gguf", "qwen0.5b: the GGUF file (default: $GPTA_QWEN05B_GGUF; scripts/install_models.sh path qwen0.5b)")
       .option("template", "qwen0.5b: prompt template: chatml (the model's own, with its default system turn) | plain", "chatml")
       .option("label-words", "qwen0.5b: comma-separated answer word per class (default: the task's label names)")
@@ -140,9 +168,9 @@ inline void declare_experiment_flags(arg_parser& p) {
 
 inline experiment_config read_experiment_flags(const arg_parser& p) {
   experiment_config c;
-  c.task = p.choice("task", std::vector<std::string>(data::known_tasks.begin(), data::known_tasks.end()));
+  c.task = p.choice("task", task_names());
   c.student = p.choice("student", student_names());
-  c.prefix = p.str("prefix");
+  c.prefix = p.has("prefix") ? p.str("prefix") : default_fixed_prefix(c.task);
   c.data_dir = p.has("data-dir") ? std::filesystem::path(p.str("data-dir")) : data::default_data_dir();
   c.k_per_class = p.integer<std::size_t>("k-per-class", 1, 100000);
   c.dev_per_class = p.integer<std::size_t>("dev-per-class", 1, 100000);
@@ -159,7 +187,19 @@ inline experiment_config read_experiment_flags(const arg_parser& p) {
   c.backend = p.choice("backend", {"host", "thrust"});
   if (c.backend == "thrust" && c.student != "minilm")
     throw usage_error("flag --backend: 'thrust' needs --student minilm (bow runs on the host)");
-  c.bert.max_length = p.integer<std::size_t>("max-length", 8, 512);
+  c.bert.max_length = p.has("max-length") ? p.integer<std::size_t>("max-length", 8, 32768)
+                                           : default_max_length(c.task);
+  if (c.student == "minilm" && c.bert.max_length > 512)
+    throw usage_error("flag --max-length: minilm reads at most 512 tokens");
+  c.train_questions = p.integer<std::size_t>("train-questions", 1, 10000000);
+  c.dev_questions = p.integer<std::size_t>("dev-questions", 1, 10000000);
+  c.test_questions = p.integer<std::size_t>("test-questions", 1, 10000000);
+  c.train_docs = p.integer<std::size_t>("train-docs", 1, 1000000);
+  c.dev_docs = p.integer<std::size_t>("dev-docs", 1, 1000000);
+  c.test_docs = p.integer<std::size_t>("test-docs", 1, 1000000);
+  c.summ.summary_tokens = p.integer<std::size_t>("summary-tokens", 1, 4096);
+  c.summ.beams = p.integer<std::size_t>("beams", 1, 64);
+  c.summ.no_repeat_ngram = p.integer<std::size_t>("no-repeat-ngram", 0, 64);
   c.minilm_dir = p.get("minilm-dir").value_or(env_or("GPTA_MINILM_DIR", ""));
   if (c.student == "minilm" && c.minilm_dir.empty())
     throw usage_error("--student minilm needs --minilm-dir or GPTA_MINILM_DIR (scripts/install_models.sh prints it)");
@@ -194,10 +234,42 @@ inline experiment_config read_experiment_flags(const arg_parser& p) {
   return c;
 }
 
-struct experiment_data {
-  text_dataset train, dev, test;
+/// A task's splits, for any example type (sentiment: text_example; summarisation: seq2seq_example).
+template <class Example>
+struct basic_experiment_data {
+  dataset<Example> train, dev, test;
   task_info task;
 };
+using experiment_data = basic_experiment_data<text_example>;
+
+/// The texts the exposure audit watches for in TA requests: every training input (and reference).
+inline std::vector<std::string> exposure_texts(const dataset<text_example>& d) {
+  std::vector<std::string> out;
+  for (const auto& e : d.examples) out.push_back(e.text);
+  return out;
+}
+/// Contexts and questions (and options): what the exposure audit refuses to see quoted.
+inline std::vector<std::string> exposure_texts(const dataset<span_example>& d) {
+  std::vector<std::string> out;
+  for (const auto& e : d.examples) out.insert(out.end(), {e.context, e.question});
+  return out;
+}
+inline std::vector<std::string> exposure_texts(const dataset<choice_example>& d) {
+  std::vector<std::string> out;
+  for (const auto& e : d.examples) {
+    out.insert(out.end(), {e.article, e.question});
+    out.insert(out.end(), e.options.begin(), e.options.end());
+  }
+  return out;
+}
+inline std::vector<std::string> exposure_texts(const dataset<seq2seq_example>& d) {
+  std::vector<std::string> out;
+  for (const auto& e : d.examples) {
+    out.push_back(e.source);
+    out.insert(out.end(), e.references.begin(), e.references.end());
+  }
+  return out;
+}
 
 inline experiment_data load_experiment_data(const experiment_config& c) {
   text_dataset all = data::load_task(c.task, c.data_dir);
@@ -216,9 +288,9 @@ struct experiment_result {
   std::optional<audit_summary> exposure;  ///< none for strategies that never consult the TA
 };
 
-template <class Student, class Strategy, class Transport = null_transport>
-run_result run_with(Student student, Strategy strategy, const experiment_config& c, const experiment_data& d,
-                    Transport transport = {}) {
+template <class Metric, class Student, class Strategy, class Transport = null_transport>
+run_result run_with(Student student, Strategy strategy, const experiment_config& c,
+                    const basic_experiment_data<typename Student::example_type>& d, Transport transport = {}) {
   trainer_options o = c.trainer;
   o.seed = c.seed;
   o.keep_incumbent_on_ta_error = true;  // a TA outage costs a round's candidates, not the run
@@ -232,7 +304,7 @@ run_result run_with(Student student, Strategy strategy, const experiment_config&
       std::cerr << "gpta: " << c.init_prefix_from.string() << " holds no prefix of domain '" << d.task.domain << "'\n";
     }
   }
-  basic_trainer<Student, Strategy, Transport> t(std::move(student), std::move(strategy), std::move(transport), o);
+  basic_trainer<Student, Strategy, Transport, Metric> t(std::move(student), std::move(strategy), std::move(transport), o);
   if (c.resume) {
     if constexpr (checkpointable_student<Student>) {
       if (!t.resume(c.out, c.to_json()))
@@ -267,34 +339,33 @@ inline void record_exposure(const experiment_config& c, const audit_summary& s) 
   gpta::detail::write_file_atomic(file, to_json_text(doc));
 }
 
-template <class Student>
-experiment_result run_strategy(Student student, const experiment_config& c, const experiment_data& d) {
-  if (c.strategy == "none") return {run_with(std::move(student), no_prefix{}, c, d), std::nullopt};
-  if (c.strategy == "fixed") return {run_with(std::move(student), fixed_prefix{c.prefix}, c, d), std::nullopt};
+template <class Metric = classification_metric, class Student>
+experiment_result run_strategy(Student student, const experiment_config& c,
+                               const basic_experiment_data<typename Student::example_type>& d) {
+  if (c.strategy == "none") return {run_with<Metric>(std::move(student), no_prefix{}, c, d), std::nullopt};
+  if (c.strategy == "fixed") return {run_with<Metric>(std::move(student), fixed_prefix{c.prefix}, c, d), std::nullopt};
   if (c.strategy == "random") {
     random_prefix_options ro;
     ro.reference = c.prefix;  // same length as the fixed prefix: controls for "any prefix helps"
     ro.seed = c.seed;
-    return {run_with(std::move(student), random_prefix{ro}, c, d), std::nullopt};
+    return {run_with<Metric>(std::move(student), random_prefix{ro}, c, d), std::nullopt};
   }
-  std::vector<std::string> texts;
-  for (const auto& e : d.train.examples) texts.push_back(e.text);
-  ta_stack ta(c.ta, texts, c.out);
+  ta_stack ta(c.ta, exposure_texts(d.train), c.out);
   experiment_result out;
   const ta_settings settings = make_ta_settings(c.ta, c.seed);
   if (c.strategy == "description") {
     description_prefix_options so;
     so.ta = settings;
-    out.run = run_with(std::move(student), description_prefix{so}, c, d, ta.transport());
+    out.run = run_with<Metric>(std::move(student), description_prefix{so}, c, d, ta.transport());
   } else if (c.strategy == "dialogue") {
     dialogue_gradient_options so;
     so.ta = settings;
     so.conversation_token_budget = c.ta.context_tokens;
-    out.run = run_with(std::move(student), dialogue_gradient{so}, c, d, ta.transport());
+    out.run = run_with<Metric>(std::move(student), dialogue_gradient{so}, c, d, ta.transport());
   } else if (c.strategy == "opro") {
     score_trajectory_options so;
     so.ta = settings;
-    out.run = run_with(std::move(student), score_trajectory{so}, c, d, ta.transport());
+    out.run = run_with<Metric>(std::move(student), score_trajectory{so}, c, d, ta.transport());
   } else {
     throw usage_error("flag --strategy: '" + c.strategy + "' is not one of " + joined(all_strategies, "|"));
   }
@@ -303,8 +374,38 @@ experiment_result run_strategy(Student student, const experiment_config& c, cons
   return out;
 }
 
-/// Runs one (task, student, strategy, seed) experiment end to end.
-inline experiment_result run_experiment(const experiment_config& c, experiment_cache& cache) {
+/// The causal-LM base of `c`, loaded once per cache.
+inline std::shared_ptr<student::lm_base_model<float>> lm_base(const experiment_config& c, experiment_cache& cache) {
+  if (!cache.lm_base || cache.lm_base->path != std::filesystem::absolute(c.qwen_gguf)) {
+    std::cerr << "gpta: loading " << c.qwen_gguf.string() << "\n";
+    cache.lm_base = student::load_lm_base<float>(c.qwen_gguf);
+  }
+  return cache.lm_base;
+}
+
+/// Summarisation splits: dev and test documents carved first (shared by every seed), then train.
+inline basic_experiment_data<seq2seq_example> load_seq2seq_data(const experiment_config& c) {
+  const seq2seq_dataset all = data::load_seq2seq_task(c.task, c.data_dir);
+  const auto split = data::seq2seq_low_resource_split(all.size(), c.train_docs, c.dev_docs, c.test_docs, c.split_seed, c.seed);
+  basic_experiment_data<seq2seq_example> d{subset(all, split.train), subset(all, split.dev), subset(all, split.test),
+                                           data::default_seq2seq_task_info(c.task)};
+  d.task.prefix_token_budget = c.trainer.prefix_token_budget;
+  return d;
+}
+
+/// The extractive baseline every summarisation table prints: lead-3 (cnndm) or lead-1 (xsum) on
+/// the test documents, scored like the students.
+inline std::pair<std::string, eval_result> lead_baseline(const experiment_config& c) {
+  const auto d = load_seq2seq_data(c);
+  const std::size_t k = c.task == "cnndm" ? 3 : 1;
+  std::vector<std::string> pred;
+  for (const auto& e : d.test.examples) pred.push_back(lead_summary(e.source, k));
+  return {"lead-" + std::to_string(k), rouge_metric{}(std::span<const std::string>(pred),
+                                                      std::span<const seq2seq_example>(d.test.examples))};
+}
+
+/// Runs one sentiment experiment end to end (run_experiment.hpp dispatches on the task).
+inline experiment_result run_sentiment(const experiment_config& c, experiment_cache& cache) {
   const experiment_data d = load_experiment_data(c);
   if (c.student == "bow") {
     student::bow_options bo = c.bow;
@@ -333,19 +434,11 @@ inline experiment_result run_experiment(const experiment_config& c, experiment_c
     if (lo.labels.size() != d.train.num_classes())
       throw usage_error("flag --label-words: " + std::to_string(lo.labels.size()) + " words for " +
                         std::to_string(d.train.num_classes()) + " classes");
-    if (!cache.lm_base || cache.lm_base->path != std::filesystem::absolute(c.qwen_gguf)) {
-      std::cerr << "gpta: loading " << c.qwen_gguf.string() << "\n";
-      cache.lm_base = student::load_lm_base<float>(c.qwen_gguf);
-    }
-    return run_strategy(lm_classifier(cache.lm_base, std::move(lo)), c, d);
+    return run_strategy(lm_classifier(lm_base(c, cache), std::move(lo)), c, d);
   }
   throw usage_error("flag --student: '" + c.student + "' is not one of " + joined(student_names(), "|"));
 }
 
-inline experiment_result run_experiment(const experiment_config& c) {
-  experiment_cache cache;
-  return run_experiment(c, cache);
-}
 
 inline std::string fixed(double v, int digits = 4) {
   char buf[64];

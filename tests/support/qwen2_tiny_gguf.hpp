@@ -23,7 +23,10 @@ inline const std::vector<std::string> tiny_lm_merges{"g o", "go o", "goo d", "b 
 inline constexpr std::int32_t tiny_lm_endoftext = 264, tiny_lm_im_start = 265, tiny_lm_im_end = 266;
 
 /// Writes the model: tiny_qwen2_config()'s shape with this vocabulary (267) and a context of 256.
-inline nn::qwen2_config write_tiny_qwen2_gguf(const std::filesystem::path& path, std::uint64_t seed, bool tied = false) {
+/// `weight_std` scales the random weights: the frozen LM head of a tiny model can only reach
+/// confident predictions when its rows are large enough.
+inline nn::qwen2_config write_tiny_qwen2_gguf(const std::filesystem::path& path, std::uint64_t seed, bool tied = false,
+                                              double weight_std = 0.3) {
   std::vector<std::string> tokens;
   for (int b = 0; b < 256; ++b) {
     std::string s;
@@ -39,7 +42,7 @@ inline nn::qwen2_config write_tiny_qwen2_gguf(const std::filesystem::path& path,
   c.vocab_size = tokens.size();
   c.context_length = 256;
   nn::qwen2_weights<float> w;
-  w.init_random(c, seed, 0.3);
+  w.init_random(c, seed, weight_std);
 
   gguf_builder g;
   g.kv("general.architecture", gguf_node::str("qwen2"))

@@ -7,8 +7,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
-#include <map>
-#include <mutex>
 #include <numeric>
 #include <span>
 #include <stdexcept>
@@ -21,14 +19,12 @@
 #include <Eigen/Core>
 
 #include <gpta/data/example.hpp>
-#include <gpta/nn/adamw.hpp>
 #include <gpta/nn/bert_batch.hpp>
-#include <gpta/nn/bert_checkpoint.hpp>
 #include <gpta/nn/bert_encoder.hpp>
 #include <gpta/nn/bert_heads.hpp>
-#include <gpta/nn/grad_clip.hpp>
 #include <gpta/nn/lr_schedule.hpp>
 #include <gpta/student/bert_config.hpp>
+#include <gpta/student/bert_fine_tuning.hpp>
 #include <gpta/text/wordpiece.hpp>
 
 namespace gpta {
@@ -104,17 +100,9 @@ struct bert_student_options {
   return labels;
 }
 
-/// Everything a probe needs to go back: parameters, AdamW moments and the step counter.
-template <class Scalar>
-struct bert_student_state {
-  nn::column_vector<Scalar> parameters;
-  nn::basic_adamw_state<Scalar> optimizer;
-  std::int64_t step = 0;
-};
-
-/// A BERT encoder plus task head as a gpta::student_model. `Head` picks the task; today
-/// sequence classification over gpta::text_example (span extraction and multiple choice heads
-/// exist in nn/bert_heads.hpp and wait for their example types).
+/// A BERT encoder plus sequence classification head as a gpta::student_model over
+/// gpta::text_example. Span extraction and multiple choice have students of their own
+/// (bert_span_student.hpp, bert_choice_student.hpp) built on the same bert_fine_tuning core.
 template <class Head = nn::sequence_classification_head<float>>
 class basic_bert_student {
   static_assert(std::is_same_v<Head, nn::sequence_classification_head<float>>,
@@ -137,30 +125,18 @@ class basic_bert_student {
                                                           bert_student_options options = {}) {
     basic_bert_student s(load_bert_config(model_dir / "config.json"),
                          text::wordpiece_tokenizer::from_vocab_file(model_dir / "vocab.txt"), std::move(options), false);
-    const auto report = nn::load_parameters(s.params_, model_dir / "model.safetensors");
-    // Only what the checkpoint lacks (the new head) needs initialising: BERT's N(0, 0.02).
-    s.params_.init_bert_style(s.options_.seed, 0.02, report.missing);
+    s.core_.load_pretrained(model_dir / "model.safetensors", s.options_.seed);
     return s;
   }
 
  private:
   basic_bert_student(const bert_config& config, text::wordpiece_tokenizer tokenizer, bert_student_options options,
                      bool initialise)
-      : config_(config), tokenizer_(std::move(tokenizer)), options_(std::move(options)) {
-    options_.validate();
-    if (options_.max_length > config_.max_position_embeddings)
-      throw std::invalid_argument("gpta::bert_student: max_length " + std::to_string(options_.max_length) +
-                                  " exceeds the model's max_position_embeddings " +
-                                  std::to_string(config_.max_position_embeddings));
-    if (!options_.dropout) config_.hidden_dropout_prob = config_.attention_probs_dropout_prob = 0.0;
-    encoder_ = nn::bert_encoder<scalar_type>(config_, params_);
-    head_ = Head(params_, encoder_.hidden_size(), static_cast<Eigen::Index>(options_.num_labels), options_.pooling,
-                 options_.dropout ? options_.classifier_dropout : 0.0);
-    if (initialise) params_.init_bert_style(options_.seed);
-    optimizer_ = nn::basic_adamw<scalar_type>(nn::adamw_options{options_.learning_rate, options_.adam_beta1,
-                                                                options_.adam_beta2, options_.adam_epsilon,
-                                                                options_.weight_decay});
-    for (const auto& s : params_.slots()) optimizer_.add_parameter(s.rows, s.cols, s.decay);
+      : tokenizer_(std::move(tokenizer)), options_((options.validate(), std::move(options))),
+        core_(config, options_.max_length, options_.dropout, "gpta::bert_student") {
+    head_ = Head(core_.parameters(), core_.encoder().hidden_size(), static_cast<Eigen::Index>(options_.num_labels),
+                 options_.pooling, options_.dropout ? options_.classifier_dropout : 0.0);
+    core_.finish(options_, initialise);
   }
 
  public:
@@ -174,20 +150,15 @@ class basic_bert_student {
   double train_step(const nn::bert_batch& b, std::span<const int> labels) {
     if (static_cast<Eigen::Index>(labels.size()) != b.batch_size)
       throw std::invalid_argument("gpta::bert_student::train_step: one label per sequence");
-    const nn::dropout_context drop{options_.seed, static_cast<std::uint64_t>(step_), options_.dropout};
-    params_.zero_grad();
-    encoder_.forward(b, params_, drop, work_.encoder, true);
-    head_.forward(work_.encoder.output(), b, params_, drop, work_.head);
+    const nn::dropout_context drop = core_.training_dropout(options_);
+    auto& params = core_.parameters();
+    params.zero_grad();
+    core_.encoder().forward(b, params, drop, work_.encoder, true);
+    head_.forward(work_.encoder.output(), b, params, drop, work_.head);
     const double loss = nn::softmax_cross_entropy_rows<scalar_type>(work_.head.logits, labels, &work_.d_logits);
-    head_.backward(b, params_, drop, work_.head, work_.d_logits, work_.d_hidden);
-    encoder_.backward(b, params_, drop, work_.encoder, work_.d_hidden);
-    auto grads = params_.grads();
-    last_grad_norm_ = options_.max_grad_norm > 0 ? nn::clip_global_norm(grads, options_.max_grad_norm)
-                                                 : std::sqrt(grads.template cast<double>().squaredNorm());
-    ++step_;
-    optimizer_.set_learning_rate(schedule()(step_));
-    optimizer_.begin_step();
-    update_parameters();
+    head_.backward(b, params, drop, work_.head, work_.d_logits, work_.d_hidden);
+    core_.encoder().backward(b, params, drop, work_.encoder, work_.d_hidden);
+    core_.step(options_);
     return loss;
   }
 
@@ -227,35 +198,25 @@ class basic_bert_student {
 
   /// Logits [sequences x labels] of an encoded batch, inference mode.
   [[nodiscard]] nn::row_matrix<scalar_type> logits(const nn::bert_batch& b) const {
-    return with_inference_workspace([&](workspace& ws) {
+    return inference_.use([&](workspace& ws) {
       const nn::dropout_context no_dropout{};
-      encoder_.forward(b, params_, no_dropout, ws.encoder, false);
-      head_.forward(ws.encoder.output(), b, params_, no_dropout, ws.head);
+      core_.encoder().forward(b, core_.parameters(), no_dropout, ws.encoder, false);
+      head_.forward(ws.encoder.output(), b, core_.parameters(), no_dropout, ws.head);
       return nn::row_matrix<scalar_type>(ws.head.logits);
     });
   }
 
-  [[nodiscard]] state_type snapshot() const { return {params_.values(), optimizer_.state(), step_}; }
+  [[nodiscard]] state_type snapshot() const { return core_.snapshot(); }
 
-  void restore(const state_type& s) {
-    if (s.parameters.size() != params_.values().size())
-      throw std::invalid_argument("gpta::bert_student::restore: snapshot of a differently shaped model");
-    optimizer_.set_state(s.optimizer);
-    params_.values() = s.parameters;
-    step_ = s.step;
-  }
+  void restore(const state_type& s) { core_.restore(s, "gpta::bert_student"); }
 
   /// Weights (encoder and head) as safetensors, atomically; optimiser moments stay in snapshots.
   void save(const std::filesystem::path& path) const {
-    nn::save_parameters(params_, path,
-                        {{"format", "pt"},
-                         {"gpta.kind", "bert_student"},
-                         {"gpta.num_labels", std::to_string(options_.num_labels)},
-                         {"gpta.step", std::to_string(step_)}});
+    core_.save(path, {{"gpta.kind", "bert_student"}, {"gpta.num_labels", std::to_string(options_.num_labels)}});
   }
 
   /// Loads weights written by save() (or any checkpoint holding every tensor, head included).
-  void load(const std::filesystem::path& path) { (void)nn::load_parameters(params_, path, {""}); }
+  void load(const std::filesystem::path& path) { core_.load(path); }
 
   /// Length bucketing for an epoch: batches of similar encoded length, in a seeded random order.
   [[nodiscard]] std::vector<std::vector<std::size_t>> length_buckets(std::span<const text_example> examples,
@@ -276,14 +237,14 @@ class basic_bert_student {
   [[nodiscard]] nn::linear_warmup_decay schedule() const {
     return {options_.learning_rate, options_.warmup_steps, options_.total_steps};
   }
-  [[nodiscard]] std::int64_t steps() const noexcept { return step_; }
-  [[nodiscard]] double last_grad_norm() const noexcept { return last_grad_norm_; }
+  [[nodiscard]] std::int64_t steps() const noexcept { return core_.steps(); }
+  [[nodiscard]] double last_grad_norm() const noexcept { return core_.last_grad_norm(); }
   [[nodiscard]] const bert_student_options& options() const noexcept { return options_; }
-  [[nodiscard]] const bert_config& config() const noexcept { return config_; }
+  [[nodiscard]] const bert_config& config() const noexcept { return core_.config(); }
   [[nodiscard]] const text::wordpiece_tokenizer& tokenizer() const noexcept { return tokenizer_; }
-  [[nodiscard]] const nn::parameter_store<scalar_type>& parameters() const noexcept { return params_; }
-  [[nodiscard]] nn::parameter_store<scalar_type>& parameters() noexcept { return params_; }
-  [[nodiscard]] const nn::bert_encoder<scalar_type>& encoder() const noexcept { return encoder_; }
+  [[nodiscard]] const nn::parameter_store<scalar_type>& parameters() const noexcept { return core_.parameters(); }
+  [[nodiscard]] nn::parameter_store<scalar_type>& parameters() noexcept { return core_.parameters(); }
+  [[nodiscard]] const nn::bert_encoder<scalar_type>& encoder() const noexcept { return core_.encoder(); }
 
  private:
   struct workspace {
@@ -291,24 +252,6 @@ class basic_bert_student {
     typename Head::workspace head;
     nn::row_matrix<scalar_type> d_logits, d_hidden;
   };
-
-  // Inference buffers kept between const calls (fresh ones cost page faults on every call); a
-  // concurrent caller that finds them busy uses its own. Copies start empty.
-  struct inference_cache {
-    std::mutex mutex;
-    workspace work;
-    inference_cache() = default;
-    inference_cache(const inference_cache&) {}
-    inference_cache& operator=(const inference_cache&) { return *this; }
-  };
-
-  template <class Body>
-  decltype(auto) with_inference_workspace(Body&& body) const {
-    std::unique_lock lock(inference_.mutex, std::try_to_lock);
-    if (lock.owns_lock()) return body(inference_.work);
-    workspace local;
-    return body(local);
-  }
 
   std::vector<int> labels_of(std::span<const text_example> batch) const {
     return checked_labels(batch, options_.num_labels, "gpta::bert_student::train_step");
@@ -320,47 +263,26 @@ class basic_bert_student {
     const std::vector<std::size_t> order =
         order_by_encoded_length(tokenizer_, batch, prefix, options_.max_length, options_.prefix_budget);
     const nn::dropout_context no_dropout{};
-    with_inference_workspace([&](workspace& ws) {
+    inference_.use([&](workspace& ws) {
       for (std::size_t first = 0; first < order.size(); first += options_.eval_batch_size) {
         const std::size_t n = std::min(options_.eval_batch_size, order.size() - first);
         std::vector<text_example> chunk;
         chunk.reserve(n);
         for (std::size_t k = 0; k < n; ++k) chunk.push_back(batch[order[first + k]]);
         const nn::bert_batch b = encode(chunk, prefix);
-        encoder_.forward(b, params_, no_dropout, ws.encoder, false);
-        head_.forward(ws.encoder.output(), b, params_, no_dropout, ws.head);
+        core_.encoder().forward(b, core_.parameters(), no_dropout, ws.encoder, false);
+        head_.forward(ws.encoder.output(), b, core_.parameters(), no_dropout, ws.head);
         for (std::size_t k = 0; k < n; ++k) visit(order[first + k], ws.head.logits.row(static_cast<Eigen::Index>(k)));
       }
     });
   }
 
-  void update_parameters() {
-    const auto& slots = params_.slots();
-    const auto count = static_cast<std::ptrdiff_t>(slots.size());
-    // Slots are independent: spread them over threads (the word embedding table alone is half
-    // the parameters, so its slot is taken first).
-#if defined(_OPENMP)
-#pragma omp parallel for schedule(dynamic, 1)
-#endif
-    for (std::ptrdiff_t i = 0; i < count; ++i) {
-      const auto id = static_cast<std::size_t>(i);
-      auto value = params_.value(id);
-      const auto grad = std::as_const(params_).grad(id);
-      optimizer_.update(id, value, grad);
-    }
-  }
-
-  bert_config config_;
   text::wordpiece_tokenizer tokenizer_;
   bert_student_options options_;
-  nn::parameter_store<scalar_type> params_;
-  nn::bert_encoder<scalar_type> encoder_;
+  bert_fine_tuning<scalar_type> core_;
   Head head_;
-  nn::basic_adamw<scalar_type> optimizer_;
-  std::int64_t step_ = 0;
-  double last_grad_norm_ = 0;
   workspace work_;
-  mutable inference_cache inference_;
+  inference_workspace<workspace> inference_;
 };
 
 /// The MiniLM (or any BERT) sentence classifier: `gpta train --student minilm`.

@@ -189,30 +189,10 @@ class qwen2_decoder {
   /// also the block's only workspace, so inference reuses one cache for every layer).
   void layer_forward(std::size_t li, const qwen2_layout& L, const const_matrix_ref<Scalar>& x, const adapters_type* lora,
                      const dropout_context& drop, qwen2_layer_cache<Scalar>& c, matrix* out = nullptr) {
-    const auto& w = weights_.layers.at(li);
-    const Eigen::Index T = x.rows();
-    ensure_shape(c.a1, T, H_);
-    c.r1.resize(T);
-    rms_norm_forward<Scalar>(x, w.attn_norm, config_.rms_norm_eps, c.a1, c.r1);
-    project(li, lora_module::q, c.a1, w.q, &w.q_bias, lora, drop, c, c.q);
-    project(li, lora_module::k, c.a1, w.k, &w.k_bias, lora, drop, c, c.k);
-    project(li, lora_module::v, c.a1, w.v, &w.v_bias, lora, drop, c, c.v);
-    rope_.apply(c.q, L.positions);
-    rope_.apply(c.k, L.positions);
+    (void)weights_.layers.at(li);  // a bad layer index is std::out_of_range, not UB
+    attention_inputs(li, x, L.positions, lora, drop, c);
     attention_forward(L, c);
-    project(li, lora_module::o, c.ctx, w.o, nullptr, lora, drop, c, c.attn_out);
-    c.h = x + c.attn_out;
-    ensure_shape(c.a2, T, H_);
-    c.r2.resize(T);
-    rms_norm_forward<Scalar>(c.h, w.ffn_norm, config_.rms_norm_eps, c.a2, c.r2);
-    project(li, lora_module::gate, c.a2, w.gate, nullptr, lora, drop, c, c.gate);
-    project(li, lora_module::up, c.a2, w.up, nullptr, lora, drop, c, c.up);
-    ensure_shape(c.m, T, I_);
-    detail::for_row_chunks(T, I_, [&](Eigen::Index r, Eigen::Index n) {
-      const auto g = c.gate.middleRows(r, n).array();
-      c.m.middleRows(r, n).array() = g / (Scalar(1) + (-g).exp()) * c.up.middleRows(r, n).array();
-    });
-    project(li, lora_module::down, c.m, w.down, nullptr, lora, drop, c, c.mlp_out);
+    block_output(li, x, lora, drop, c);
     if (out) *out = c.h + c.mlp_out;
   }
 
@@ -412,6 +392,42 @@ class qwen2_decoder {
     }
   }
 
+  /// A block's first half: RMSNorm, q/k/v projections (with adapters), RoPE at `positions`.
+  void attention_inputs(std::size_t li, const const_matrix_ref<Scalar>& x, const std::vector<std::int32_t>& positions,
+                        const adapters_type* lora, const dropout_context& drop, qwen2_layer_cache<Scalar>& c) {
+    const auto& w = weights_.layers[li];
+    const Eigen::Index T = x.rows();
+    ensure_shape(c.a1, T, H_);
+    c.r1.resize(T);
+    rms_norm_forward<Scalar>(x, w.attn_norm, config_.rms_norm_eps, c.a1, c.r1);
+    project(li, lora_module::q, c.a1, w.q, &w.q_bias, lora, drop, c, c.q);
+    project(li, lora_module::k, c.a1, w.k, &w.k_bias, lora, drop, c, c.k);
+    project(li, lora_module::v, c.a1, w.v, &w.v_bias, lora, drop, c, c.v);
+    rope_.apply(c.q, positions);
+    rope_.apply(c.k, positions);
+  }
+
+  /// A block's second half from c.ctx: output projection, residual, RMSNorm and the SwiGLU MLP;
+  /// the block's output is c.h + c.mlp_out.
+  void block_output(std::size_t li, const const_matrix_ref<Scalar>& x, const adapters_type* lora,
+                    const dropout_context& drop, qwen2_layer_cache<Scalar>& c) {
+    const auto& w = weights_.layers[li];
+    const Eigen::Index T = x.rows();
+    project(li, lora_module::o, c.ctx, w.o, nullptr, lora, drop, c, c.attn_out);
+    c.h = x + c.attn_out;
+    ensure_shape(c.a2, T, H_);
+    c.r2.resize(T);
+    rms_norm_forward<Scalar>(c.h, w.ffn_norm, config_.rms_norm_eps, c.a2, c.r2);
+    project(li, lora_module::gate, c.a2, w.gate, nullptr, lora, drop, c, c.gate);
+    project(li, lora_module::up, c.a2, w.up, nullptr, lora, drop, c, c.up);
+    ensure_shape(c.m, T, I_);
+    detail::for_row_chunks(T, I_, [&](Eigen::Index r, Eigen::Index n) {
+      const auto g = c.gate.middleRows(r, n).array();
+      c.m.middleRows(r, n).array() = g / (Scalar(1) + (-g).exp()) * c.up.middleRows(r, n).array();
+    });
+    project(li, lora_module::down, c.m, w.down, nullptr, lora, drop, c, c.mlp_out);
+  }
+
   /// The blocks for the packed sequences of `L`, each continuing the `past.length` tokens in
   /// `past` (positions and attention include them). With `append` (one sequence only), the new
   /// keys and values are added to `past`. Inference only: adapters apply, dropout does not.
@@ -438,15 +454,7 @@ class qwen2_decoder {
     const Eigen::Index group = heads_ / kv_heads_;
     const Scalar scale = Scalar(1) / std::sqrt(static_cast<Scalar>(D_));
     for (std::size_t li = 0; li < config_.num_layers; ++li) {
-      const auto& w = weights_.layers[li];
-      ensure_shape(c.a1, T, H_);
-      c.r1.resize(T);
-      rms_norm_forward<Scalar>(x, w.attn_norm, config_.rms_norm_eps, c.a1, c.r1);
-      project(li, lora_module::q, c.a1, w.q, &w.q_bias, lora, drop, c, c.q);
-      project(li, lora_module::k, c.a1, w.k, &w.k_bias, lora, drop, c, c.k);
-      project(li, lora_module::v, c.a1, w.v, &w.v_bias, lora, drop, c, c.v);
-      rope_.apply(c.q, pos);
-      rope_.apply(c.k, pos);
+      attention_inputs(li, x, pos, lora, drop, c);
       const auto Kp = past.k[li].topRows(P), Vp = past.v[li].topRows(P);
       ensure_shape(c.ctx, T, H_);
       const Eigen::Index jobs = static_cast<Eigen::Index>(L.sequences()) * heads_;
@@ -483,19 +491,7 @@ class qwen2_decoder {
         K.middleRows(P, T) = c.k;
         Vc.middleRows(P, T) = c.v;
       }
-      project(li, lora_module::o, c.ctx, w.o, nullptr, lora, drop, c, c.attn_out);
-      c.h = x + c.attn_out;
-      ensure_shape(c.a2, T, H_);
-      c.r2.resize(T);
-      rms_norm_forward<Scalar>(c.h, w.ffn_norm, config_.rms_norm_eps, c.a2, c.r2);
-      project(li, lora_module::gate, c.a2, w.gate, nullptr, lora, drop, c, c.gate);
-      project(li, lora_module::up, c.a2, w.up, nullptr, lora, drop, c, c.up);
-      ensure_shape(c.m, T, I_);
-      detail::for_row_chunks(T, I_, [&](Eigen::Index r, Eigen::Index n) {
-        const auto g = c.gate.middleRows(r, n).array();
-        c.m.middleRows(r, n).array() = g / (Scalar(1) + (-g).exp()) * c.up.middleRows(r, n).array();
-      });
-      project(li, lora_module::down, c.m, w.down, nullptr, lora, drop, c, c.mlp_out);
+      block_output(li, x, lora, drop, c);
       x = c.h + c.mlp_out;
     }
     if (append) past.length = P + T;

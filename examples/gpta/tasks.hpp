@@ -1,0 +1,80 @@
+// The one list of task names the gpta tool knows (sentiment from data/registry.hpp, summarisation
+// from data/seq2seq_tasks.hpp): --task, its --help text and every error message come from it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <gpta/data/registry.hpp>
+#include <gpta/data/seq2seq_tasks.hpp>
+
+namespace gpta::cli {
+
+enum class task_kind { classification, summarization, reading };
+
+struct task_entry {
+  std::string name;
+  task_kind kind;
+};
+
+inline std::vector<task_entry> all_tasks() {
+  std::vector<task_entry> out;
+  for (const auto t : data::known_tasks) out.push_back({std::string(t), task_kind::classification});
+  for (const auto t : data::known_seq2seq_tasks) out.push_back({std::string(t), task_kind::summarization});
+  out.push_back({"squad", task_kind::reading});
+  out.push_back({"race", task_kind::reading});
+  return out;
+}
+
+inline std::vector<std::string> task_names() {
+  std::vector<std::string> out;
+  for (const auto& t : all_tasks()) out.push_back(t.name);
+  return out;
+}
+
+inline task_kind kind_of(const std::string& task) {
+  for (const auto& t : all_tasks())
+    if (t.name == task) return t.kind;
+  return task_kind::classification;
+}
+
+/// "16 training examples per class", "64 training questions", "16 training documents".
+template <class Config>
+std::string training_size(const Config& c) {
+  switch (kind_of(c.task)) {
+    case task_kind::summarization: return std::to_string(c.train_docs) + " training documents";
+    case task_kind::reading: return std::to_string(c.train_questions) + " training questions";
+    default: return std::to_string(c.k_per_class) + " training examples per class";
+  }
+}
+
+/// --max-length when not given: 128 (sentiment), 640 (summarisation: documents), 384 (reading).
+inline std::size_t default_max_length(const std::string& task) {
+  switch (kind_of(task)) {
+    case task_kind::summarization: return 640;
+    case task_kind::reading: return 384;
+    default: return 128;
+  }
+}
+
+/// The instruction `--strategy fixed` uses when --prefix is not given.
+inline std::string default_fixed_prefix(const std::string& task) {
+  if (task == "cnndm") return "Summarize this news article in three or four short highlight sentences.";
+  if (task == "xsum") return "Summarize this news article in one sentence.";
+  if (task == "squad") return "Answer the question with a short span copied from the paragraph.";
+  if (task == "race") return "Choose the option that best answers the question about the passage.";
+  return "Classify the sentiment of this movie review as positive or negative.";
+}
+
+/// The --task help text, grouped by kind.
+inline std::string task_help() {
+  std::string cls, sum, rc;
+  for (const auto& t : all_tasks()) {
+    auto& s = t.kind == task_kind::classification ? cls : t.kind == task_kind::summarization ? sum : rc;
+    s += (s.empty() ? "" : " | ") + t.name;
+  }
+  return cls + " (sentiment) | " + sum + " (summarisation, --student qwen0.5b) | " + rc +
+         " (reading comprehension, --student minilm)";
+}
+
+}  // namespace gpta::cli
