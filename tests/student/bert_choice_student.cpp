@@ -12,6 +12,8 @@
 #include <gpta/prompt/fixed_prefix.hpp>
 #include <gpta/train/basic_trainer.hpp>
 
+#include "support/bert_tiny.hpp"
+
 // The multiple-choice student on a tiny random BERT: question/option assembly, article-only
 // truncation, the softmax over options, and training to memorise a few answers.
 
@@ -24,12 +26,7 @@ namespace {
 
 namespace gt = gpta::text;
 
-// Appends only: `"x" + std::to_string(i)` trips GCC 12's false -Wrestrict (PR 105329).
-std::string xname(std::size_t i) {
-  std::string s("x");
-  s += std::to_string(i);
-  return s;
-}
+using gpta::test::xname;
 
 gt::wordpiece_tokenizer tiny_tokenizer() {
   std::vector<std::string> v{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "sky", "is", "blue", "red",
@@ -39,17 +36,6 @@ gt::wordpiece_tokenizer tiny_tokenizer() {
   return gt::wordpiece_tokenizer::from_tokens(v);
 }
 
-gpta::bert_config tiny_config(std::size_t vocab) {
-  gpta::bert_config c;
-  c.vocab_size = vocab;
-  c.hidden_size = 32;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 2;
-  c.intermediate_size = 64;
-  c.max_position_embeddings = 32;
-  c.type_vocab_size = 2;
-  return c;
-}
 
 gpta::bert_choice_student_options tiny_options(std::uint64_t seed = 1, bool dropout = false) {
   gpta::bert_choice_student_options o;
@@ -64,7 +50,7 @@ gpta::bert_choice_student_options tiny_options(std::uint64_t seed = 1, bool drop
 
 gpta::bert_choice_student tiny_student(std::uint64_t seed = 1, bool dropout = false) {
   auto tok = tiny_tokenizer();
-  const auto config = tiny_config(tok.vocab_size());
+  const auto config = gpta::test::tiny_bert_config(tok.vocab_size());
   return gpta::bert_choice_student(config, std::move(tok), tiny_options(seed, dropout));
 }
 
@@ -249,7 +235,7 @@ BOOST_AUTO_TEST_CASE(misuse_is_rejected) {
   BOOST_CHECK_THROW(s.train_step({}, ""), std::invalid_argument);
   BOOST_TEST(s.predict({}, "").empty());
   auto tok = tiny_tokenizer();
-  const auto config = tiny_config(tok.vocab_size());
+  const auto config = gpta::test::tiny_bert_config(tok.vocab_size());
   auto o = tiny_options();
   o.num_options = 1;
   BOOST_CHECK_THROW(gpta::bert_choice_student(config, tok, o), std::invalid_argument);

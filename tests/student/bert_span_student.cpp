@@ -12,6 +12,8 @@
 #include <gpta/prompt/fixed_prefix.hpp>
 #include <gpta/train/basic_trainer.hpp>
 
+#include "support/bert_tiny.hpp"
+
 // The span student on a tiny random BERT with a tiny vocabulary: windows, offsets and decoding
 // checked on hand-built cases, then training to memorise a few answers.
 
@@ -24,12 +26,7 @@ namespace {
 
 namespace gt = gpta::text;
 
-// Appends only: `"x" + std::to_string(i)` trips GCC 12's false -Wrestrict (PR 105329).
-std::string xname(std::size_t i) {
-  std::string s("x");
-  s += std::to_string(i);
-  return s;
-}
+using gpta::test::xname;
 
 gt::wordpiece_tokenizer tiny_tokenizer() {
   std::vector<std::string> v{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "cafe", "in", "zurich", "cost",
@@ -39,17 +36,6 @@ gt::wordpiece_tokenizer tiny_tokenizer() {
   return gt::wordpiece_tokenizer::from_tokens(v);
 }
 
-gpta::bert_config tiny_config(std::size_t vocab) {
-  gpta::bert_config c;
-  c.vocab_size = vocab;
-  c.hidden_size = 32;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 2;
-  c.intermediate_size = 64;
-  c.max_position_embeddings = 32;
-  c.type_vocab_size = 2;
-  return c;
-}
 
 gpta::bert_span_student_options window_options() {
   gpta::bert_span_student_options o;
@@ -91,7 +77,7 @@ gpta::bert_span_student tiny_student(std::uint64_t seed = 1) {
   o.warmup_steps = 5;
   o.dropout = false;
   o.seed = seed;
-  const auto config = tiny_config(tok.vocab_size());
+  const auto config = gpta::test::tiny_bert_config(tok.vocab_size());
   return gpta::bert_span_student(config, std::move(tok), o);
 }
 
@@ -305,7 +291,7 @@ BOOST_AUTO_TEST_CASE(snapshot_restore_replays_steps_exactly) {
   o.max_question_length = 6;
   o.learning_rate = 1e-3;
   o.seed = 5;  // dropout on: masks must replay too
-  const auto config = tiny_config(tok.vocab_size());
+  const auto config = gpta::test::tiny_bert_config(tok.vocab_size());
   gpta::bert_span_student a(config, tok, o), b(config, tok, o);
   BOOST_TEST(a.parameters().values() == b.parameters().values());
   const auto data = people();
@@ -365,7 +351,7 @@ BOOST_AUTO_TEST_CASE(unanswerable_examples_train_towards_cls_or_are_skipped) {
 
 BOOST_AUTO_TEST_CASE(misuse_is_rejected) {
   auto tok = tiny_tokenizer();
-  const auto config = tiny_config(tok.vocab_size());
+  const auto config = gpta::test::tiny_bert_config(tok.vocab_size());
   auto o = window_options();
   o.max_length = 7;  // 2 + 2 + 3 specials leave no context piece
   BOOST_CHECK_THROW(gpta::bert_span_student(config, tok, o), std::invalid_argument);
