@@ -3,6 +3,7 @@
 //
 //   gpta_bench_lora_step --model FILE.gguf [--batch 4] [--configs 64:qv:last,128:qv:last]
 //                        [--steps 5] [--warmup 3] [--score-reps 3] [--rank 8] [--alpha 16] [--gemm 2048]
+//                        [--keep-activations 0|1]
 // A configuration is SEQ:MODULES:LOSS with MODULES = qv (peft's default for Qwen2) | all (the 7
 // projections) and LOSS = last (the last token, a label word) | half (the last SEQ/2 tokens, a
 // summary). A training step = zero_grad, loss_and_grad, clip to 1.0, AdamW (lr 1e-4, decay 0.01)
@@ -149,6 +150,7 @@ int main(int argc, char** argv) {
   long batch = 4, gemm_n = 2048;
   int steps = 5, warmup = 3, score_reps = 3, rank = 8;
   double alpha = 16;
+  bool keep = false;  // qwen2_decoder::keep_activations: no recomputation in the backward pass
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
     if (k == "--model") model = v;
@@ -160,6 +162,7 @@ int main(int argc, char** argv) {
     else if (k == "--rank") rank = std::stoi(v);
     else if (k == "--alpha") alpha = std::stod(v);
     else if (k == "--gemm") gemm_n = std::stol(v);
+    else if (k == "--keep-activations") keep = v == "1";
     else {
       std::cerr << "unknown option " << k << "\n";
       return 2;
@@ -187,6 +190,7 @@ int main(int argc, char** argv) {
 
   double t0 = now();
   auto dec = gpta::nn::load_qwen2<float>(model);
+  dec.keep_activations(keep);
   const double load_s = now() - t0;
   const double load_peak = status_mb("VmHWM:");
   const double peak_gemm = gemm_n > 0 ? gemm_gflops(gemm_n) : 0.0;
@@ -249,9 +253,9 @@ int main(int argc, char** argv) {
     const double train_best = *std::min_element(train_times.begin(), train_times.end());
     const double score_best = *std::min_element(score_times.begin(), score_times.end());
     const long loss_rows = batch * static_cast<long>(targets[0].size());
-    // Training = forward, then per layer a recomputed forward and the backward (about 1x forward:
-    // the frozen projections need only their input gradients).
-    const double train_flops = 3.0 * forward_flops(dec.config(), batch, cf.seq, loss_rows);
+    // Training = forward, then per layer a recomputed forward (unless activations are kept) and the
+    // backward (about 1x forward: the frozen projections need only their input gradients).
+    const double train_flops = (keep ? 2.0 : 3.0) * forward_flops(dec.config(), batch, cf.seq, loss_rows);
     const double score_flops = forward_flops(dec.config(), batch, cf.seq, batch);
     std::printf(
         "{\"impl\":\"gpta\",\"batch\":%ld,\"seq\":%ld,\"modules\":\"%s\",\"loss\":\"%s\",\"rank\":%d,\"alpha\":%g,"
@@ -260,13 +264,13 @@ int main(int argc, char** argv) {
         "\"score_seqs_per_s\":%.4f,\"score_seqs_per_s_best\":%.4f,\"train_gflops\":%.2f,\"score_gflops\":%.2f,"
         "\"gemm_gflops\":%.2f,\"load_s\":%.2f,\"load_peak_rss_mb\":%.1f,\"phase_peak_rss_mb\":%.1f,"
         "\"peak_rss_mb\":%.1f,\"peak_reset\":%s,\"isa\":\"%s\",\"cpu\":\"%s\",\"cpu_flags\":\"%s\","
-        "\"steps\":%d,\"warmup\":%d}\n",
+        "\"steps\":%d,\"warmup\":%d,\"keep_activations\":%s}\n",
         batch, cf.seq, cf.modules.c_str(), cf.loss.c_str(), rank, alpha, threads, lora.size(),
         static_cast<unsigned long long>(checksum), first_loss, 1.0 / train_s, 1.0 / train_best,
         static_cast<double>(batch * cf.seq) / train_s, static_cast<double>(batch) / score_s,
         static_cast<double>(batch) / score_best, train_flops / train_s / 1e9, score_flops / score_s / 1e9, peak_gemm,
         load_s, load_peak, peak_reset ? status_mb("VmHWM:") : -1.0, std::max(load_peak, peak_rss_mb()),
-        peak_reset ? "true" : "false", isa, cpu.c_str(), flags.c_str(), steps, warmup);
+        peak_reset ? "true" : "false", isa, cpu.c_str(), flags.c_str(), steps, warmup, keep ? "true" : "false");
     std::fflush(stdout);
   }
   return 0;

@@ -12,7 +12,8 @@
 # LOSS last = the last token | half = the last SEQ/2 tokens), STEPS (default 5), WARMUP (default 2),
 # SCORE_REPS (default 3), ROUNDS (default 1: alternate gpta and PyTorch this many times),
 # TORCH_FLAGS (extra flags of benchmarks/lora_step_torch.py, e.g. "--grad-ckpt" or "--full-logits"),
-# JOBS (build parallelism, default nproc).
+# KEEP (1: gpta keeps every layer's activations instead of recomputing them in the backward pass,
+# --keep-activations; default 0), JOBS (build parallelism, default nproc).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -50,7 +51,8 @@ results="$(mktemp)"
 trap 'rm -f "${results}"' EXIT
 for ((round = 0; round < rounds; ++round)); do
   OMP_NUM_THREADS="${threads}" "${build}/bin/gpta_bench_lora_step" --model "${model}" --batch "${batch}" \
-    --configs "${list}" --steps "${steps}" --warmup "${warmup}" --score-reps "${score_reps}" | tee -a "${results}"
+    --configs "${list}" --steps "${steps}" --warmup "${warmup}" --score-reps "${score_reps}" \
+    --keep-activations "${KEEP:-0}" | tee -a "${results}"
   # shellcheck disable=SC2086
   OMP_NUM_THREADS="${threads}" "${venv}/bin/python" "${repo}/benchmarks/lora_step_torch.py" --model "${model}" \
     --batch "${batch}" --configs "${list}" --steps "${steps}" --warmup "${warmup}" --score-reps "${score_reps}" \
@@ -81,7 +83,8 @@ for (seq, mod, loss, impl), rs in groups.items():
 g0 = next(r for r in rows if r["impl"] == "gpta")
 print(f"{g0['cpu']} ({g0['cpu_flags']}), {g0['threads']} threads, gpta built for {g0['isa']}; batch {g0['batch']}, "
       f"LoRA rank {g0['rank']} alpha {g0['alpha']:g}; {g0['steps']} timed steps after {g0['warmup']}; "
-      f"{max(len(v) for v in groups.values())} round(s)")
+      f"{max(len(v) for v in groups.values())} round(s); gpta "
+      f"{'keeps every layer' + chr(39) + 's activations' if g0.get('keep_activations') else 'recomputes each layer in the backward pass'}")
 print("median step [best step: the one least disturbed by other load]; phase peak = peak RSS while that "
       "configuration ran (weights included), process peak = the whole process, loading included")
 print(f"{'seq':>4} {'mod':<3} {'loss':<4} {'impl':<26} {'train steps/s':>17} {'train tok/s':>11} "

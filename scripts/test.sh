@@ -23,14 +23,20 @@ if [[ ! -d ../shared/datasets ]]; then
   exit 1
 fi
 
+phase() { echo "test: $1 ($(( SECONDS - phase_start )) s)" >&2; phase_start=$SECONDS; }
+phase_start=$SECONDS
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
 cmake --build build -j"$jobs"
+phase "release build done"
 ctest --test-dir build --output-on-failure -j"$jobs" --timeout 900
+phase "release tests passed"
 
 if [[ "${GPTA_SKIP_SANITIZE:-0}" != 1 ]]; then
   cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DGPTA_SANITIZE=ON -DGPTA_BUILD_EXAMPLES=OFF \
-        -DGPTA_BUILD_BENCHMARKS=OFF -DGPTA_INSTALL=OFF -DGPTA_CHECK_HEADERS=OFF
+        -DGPTA_BUILD_BENCHMARKS=OFF -DGPTA_INSTALL=OFF -DGPTA_CHECK_HEADERS=OFF -DGPTA_TEST_LABELS=unit
   cmake --build build-asan -j"$jobs"
+  phase "sanitizer build done (unit tests only)"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j"$jobs" -L unit -LE compile
+  phase "sanitizer tests passed"
 fi

@@ -9,6 +9,7 @@
 #include <gpta/detail/atomic_file.hpp>
 
 #include "cli.hpp"
+#include "compare_analyses.hpp"
 #include "run_experiment.hpp"
 #include "plot.hpp"
 
@@ -146,7 +147,10 @@ int cmd_compare(const std::vector<std::string>& args) {
       ta_lines.push_back(line);
     }
   }
-  boost::json::object doc{{"format", "gpta.compare/1"}, {"config", base.to_json()}, {"ta_model", ta_model}, {"runs", rows}};
+  const analysis_report paired = compare_against(series, "none", strategies);
+  const analysis_report corr = ta_gain_correlation(series);
+  boost::json::object doc{{"format", "gpta.compare/1"}, {"config", base.to_json()}, {"ta_model", ta_model}, {"runs", rows},
+                          {"paired_vs_none", paired.record}, {"ta_gain_correlation", corr.record}};
   detail::write_file_atomic(base.out / "compare.json", to_json_text(doc));
   if (summarization) {
     std::cout << "task " << base.task << ", student " << base.student << ", " << base.train_docs
@@ -160,6 +164,13 @@ int cmd_compare(const std::vector<std::string>& args) {
     std::cout << "strategy    seeds  " << a << "     " << b << "     TA accuracy   TA tokens  exposed\n";
   }
   for (const auto& l : lines) std::cout << l << "\n";
+  if (!paired.lines.empty()) {
+    std::cout << "paired against none (same splits and seeds), test " << results.front()->test->metric
+              << " difference; * p < 0.05, ** p < 0.01:\n"
+              << "strategy    over seeds: mean [95% CI]      p      pooled examples: mean [95% CI]     p (bootstrap)\n";
+    for (const auto& l : paired.lines) std::cout << l << "\n";
+  }
+  for (const auto& l : corr.lines) std::cout << l << "\n";
   if (summarization) {
     const auto [name, lead] = lead_baseline(base);
     std::vector<mean_sd> v;

@@ -12,7 +12,9 @@ experiment_result run_summarization(const experiment_config& c, experiment_cache
   so.prompt = c.lm.prompt;
   so.tuning = c.lm.tuning;
   so.tuning.seed = c.seed;
-  return run_strategy<rouge_metric>(lm_summarizer(lm_base(c, cache), std::move(so)), c, d);
+  rouge_metric metric;
+  metric.lead_sentences = data::seq2seq_task_lead_sentences(c.task);  // what "copies the lead" means
+  return run_strategy<rouge_metric>(lm_summarizer(lm_base(c, cache), std::move(so)), c, d, metric);
 }
 
 }  // namespace gpta::cli

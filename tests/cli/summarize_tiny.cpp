@@ -2,38 +2,26 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <memory>
 #include <string>
 #include <unistd.h>
 
 // `gpta compare --task xsum` end to end on a tiny random Qwen2 GGUF and a tiny XSum-format file:
 // the summariser trains, decodes and is scored by ROUGE beside the lead-1 baseline; a student
-// that cannot write text is refused with a message naming the flag.
+// that cannot write text is refused with a message naming the flag. `gpta train --strategy
+// dialogue` against a scripted TA on loopback: the feedback turn carries the summary figures and
+// no text of any document.
 
+#include "support/llm_test_server.hpp"
+#include "support/run_command.hpp"
 #include "support/qwen2_tiny_gguf.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct result {
-  int status;
-  std::string output;
-};
-
-result run(const std::string& command) {
-  std::array<char, 4096> buf{};
-  std::string out;
-  std::unique_ptr<FILE, int (*)(FILE*)> p(popen((command + " 2>&1").c_str(), "r"), &pclose);
-  BOOST_REQUIRE(p);
-  while (std::fgets(buf.data(), static_cast<int>(buf.size()), p.get())) out += buf.data();
-  const int status = pclose(p.release());
-  return {status, out};
-}
+using gpta::test::run_command;
 
 struct workspace {
   fs::path dir = fs::temp_directory_path() / ("gpta_cli_xsum_" + std::to_string(::getpid()));
@@ -60,7 +48,7 @@ BOOST_AUTO_TEST_CASE(compare_on_xsum_trains_decodes_and_prints_rouge_beside_lead
                              (w.dir / "data").string() +
                              " --train-docs 3 --dev-docs 2 --test-docs 3 --rounds 2 --epochs 1 --batch-size 2"
                              " --summary-tokens 6 --max-length 250 --lr 1e-2 --quiet";
-  const auto r = run(gpta + " compare --student qwen0.5b --strategies none,fixed --seeds 1" + common + " --out " +
+  const auto r = run_command(gpta + " compare --student qwen0.5b --strategies none,fixed --seeds 1,2" + common + " --out " +
                      (w.dir / "out").string());
   BOOST_TEST_REQUIRE(r.status == 0, r.output);
   BOOST_TEST(r.output.find("ROUGE-1 F1") != std::string::npos, r.output);
@@ -68,17 +56,66 @@ BOOST_AUTO_TEST_CASE(compare_on_xsum_trains_decodes_and_prints_rouge_beside_lead
   BOOST_TEST(r.output.find("3 training documents, test set of 3 documents") != std::string::npos, r.output);
   std::ifstream in(w.dir / "out" / "compare.json");
   const auto doc = boost::json::parse(std::string(std::istreambuf_iterator<char>(in), {})).as_object();
-  BOOST_TEST_REQUIRE(doc.at("runs").as_array().size() == 2u);
+  BOOST_TEST_REQUIRE(doc.at("runs").as_array().size() == 4u);
   for (const auto& run : doc.at("runs").as_array()) {
     BOOST_TEST(run.at("test_metric").as_string() == "rougeL");
     BOOST_TEST(run.at("test_figures").as_array().size() == 3u);
   }
+  // fixed against none, paired by seed: the mean of the two per-seed test differences, and a
+  // bootstrap over the 2 x 3 test documents.
+  BOOST_TEST(r.output.find("paired against none") != std::string::npos, r.output);
+  const auto& runs = doc.at("runs").as_array();
+  const auto score = [&](std::size_t i) { return runs[i].at("test_score").to_number<double>(); };
+  const auto paired = doc.at("paired_vs_none").as_array();
+  BOOST_TEST_REQUIRE(paired.size() == 1u);
+  BOOST_TEST(paired[0].at("strategy").as_string() == "fixed");
+  BOOST_TEST(paired[0].at("seeds").to_number<std::size_t>() == 2u);
+  BOOST_TEST(paired[0].at("mean_difference").to_number<double>() ==
+                 ((score(2) - score(0)) + (score(3) - score(1))) / 2, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(paired[0].at("bootstrap").at("examples").to_number<std::size_t>() == 6u);
+  BOOST_TEST(paired[0].at("bootstrap").at("difference").to_number<double>() ==
+                 paired[0].at("mean_difference").to_number<double>(), boost::test_tools::tolerance(1e-12));
   // lead-1 of every test document is its first line, which shares "The council" with the reference.
   const auto lead = doc.at("lead_baseline").at("figures").as_array();
   BOOST_TEST(lead.at(0).to_number<double>() > 0.3);
 
-  const auto refused = run(gpta + " train --student bow --strategy none" + common + " --out " + (w.dir / "bow").string());
+  const auto refused = run_command(gpta + " train --student bow --strategy none" + common + " --out " + (w.dir / "bow").string());
   BOOST_TEST(refused.status != 0);
   BOOST_TEST(refused.output.find("error: flag --student: task 'xsum' needs a student that writes text") != std::string::npos,
              refused.output);
+}
+
+BOOST_AUTO_TEST_CASE(dialogue_on_xsum_tells_a_scripted_ta_the_summary_figures_and_no_document_text) {
+  workspace w;
+  using gpta::test::server_action;
+  gpta::test::llm_test_server ta([](const gpta::test::recorded_request& req, std::size_t) {
+    if (req.json().at("messages").as_array().size() <= 2)
+      return server_action::ok("<prefix>Summarise the article in one short sentence.</prefix>");
+    return server_action::ok("<prefix>Say what the council decided.</prefix>\n<prefix>Name who acted and what "
+                             "they did.</prefix>");
+  });
+  const std::string gpta = GPTA_TEST_BINARY_DIR "/bin/gpta";
+  const auto r = run_command(gpta + " train --task xsum --student qwen0.5b --strategy dialogue --qwen-gguf " +
+                     (w.dir / "tiny.gguf").string() + " --data-dir " + (w.dir / "data").string() +
+                     " --train-docs 3 --dev-docs 2 --test-docs 2 --rounds 2 --epochs 1 --batch-size 2"
+                     " --summary-tokens 6 --max-length 250 --lr 1e-2 --candidates 2 --probe-steps 1 --probe-dev 2"
+                     " --ta-format tags --ta-base-url " + ta.base_url() + " --quiet --out " +
+                     (w.dir / "dialogue").string());
+  BOOST_TEST_REQUIRE(r.status == 0, r.output);
+  const auto requests = ta.requests();
+  BOOST_TEST_REQUIRE(requests.size() >= 2u);
+  std::string feedback;
+  for (const auto& q : requests) {
+    const auto messages = q.json().at("messages").as_array();
+    if (messages.size() > 2) feedback = messages.back().at("content").as_string().c_str();
+    // No document or reference text reaches the TA (every document starts "The council met on day").
+    BOOST_TEST(q.body.find("council met") == std::string::npos);
+    BOOST_TEST(q.body.find("voted on the new road") == std::string::npos);
+  }
+  BOOST_TEST_REQUIRE(!feedback.empty());
+  for (const char* want : {"dev rougeL:", "- dev scores per ROUGE variant:", "  - rouge2: ", "- other dev figures:",
+                           "  - mean predicted length (words): ", "  - mean reference length (words): 6.0000",
+                           "  - share of predictions copying a lead sentence: ", "  - repetition rate (repeated trigrams): ",
+                           "  - share of novel bigrams: ", "The weakest ROUGE variant is"})
+    BOOST_TEST(feedback.find(want) != std::string::npos, "missing \"" << want << "\" in:\n" << feedback);
 }

@@ -17,6 +17,9 @@ BOOST_AUTO_TEST_CASE(metrics_match_a_hand_computed_confusion_matrix) {
   BOOST_TEST(r.per_class[2].support == 1u);
   BOOST_TEST(r.macro_f1 == (2.0 / 3.0 + 2 * 0.6 * 0.75 / 1.35) / 3.0, boost::test_tools::tolerance(1e-12));
   BOOST_TEST(r.score == r.accuracy);
+  // Per example: right or wrong, in row order (what a paired bootstrap resamples).
+  const std::vector<double> right{1, 1, 0, 1, 1, 0, 1, 0};
+  BOOST_TEST(r.per_example == right, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(metrics_reject_mismatched_or_out_of_range_input) {

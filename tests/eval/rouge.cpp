@@ -124,22 +124,3 @@ BOOST_AUTO_TEST_CASE(corpus_mean_and_mismatch) {
   BOOST_TEST(c.mean.rouge1.f1 == 0.5, boost::test_tools::tolerance(eps));
   BOOST_CHECK_THROW((void)gpta::rouge_corpus(preds, std::vector<std::string>{"a"}), std::invalid_argument);
 }
-
-BOOST_AUTO_TEST_CASE(metric_policy_reports_all_measures) {
-  std::vector<gpta::seq2seq_example> ex(2);
-  ex[0].references = {"the cat sat"};
-  ex[1].references = {"dogs run", "a dog runs"};
-  const std::vector<std::string> preds{"the cat sat", "the dog ran"};
-  gpta::rouge_metric metric;  // stemming on, primary rougeL
-  const gpta::eval_result r = metric(preds, ex, {});
-  // Pair 1: 1.0. Pair 2, stemmed: pred [the dog ran]; ref 1 [dog run] shares "dog": LCS 1, P 1/3,
-  // R 1/2, F 0.4; ref 2 [a dog run]: P 1/3, R 1/3, F 1/3. The best reference gives 0.4.
-  BOOST_TEST(r.metric == "rougeL");
-  BOOST_TEST(r.count == 2u);
-  BOOST_TEST(r.score == (1.0 + 0.4) / 2, boost::test_tools::tolerance(eps));
-  BOOST_TEST_REQUIRE(r.per_class.size() == 4u);
-  BOOST_TEST(r.per_class[0].label == "rouge1");
-  BOOST_TEST(r.per_class[3].label == "rougeLsum");
-  BOOST_TEST(r.per_class[2].f1 == r.score, boost::test_tools::tolerance(eps));
-  BOOST_CHECK_THROW((void)metric(std::vector<std::string>{"x"}, ex, {}), std::invalid_argument);
-}

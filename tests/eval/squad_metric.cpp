@@ -169,7 +169,13 @@ BOOST_AUTO_TEST_CASE(the_metric_policy_reports_f1_as_score_and_em_as_accuracy_on
   BOOST_TEST(r.macro_f1 == r.score);
   BOOST_TEST(r.accuracy == 0.5);
   BOOST_TEST(r.count == 2u);
-  BOOST_TEST(r.per_class.empty());
+  // Both questions are "" (no question word): one "other" row holding the overall scores.
+  BOOST_TEST(r.breakdown == "question word");
+  BOOST_TEST_REQUIRE(r.per_class.size() == 1u);
+  BOOST_TEST(r.per_class[0].label == "other");
+  BOOST_TEST(r.per_class[0].f1 == r.score, tt::tolerance(1e-15));
+  BOOST_TEST(r.per_class[0].precision == 0.5);
+  BOOST_TEST(r.per_class[0].support == 2u);
 
   // Plain strings work as predictions too.
   const std::vector<std::string> texts{"Broncos", "nothing"};
@@ -179,6 +185,157 @@ BOOST_AUTO_TEST_CASE(the_metric_policy_reports_f1_as_score_and_em_as_accuracy_on
   BOOST_CHECK_THROW((void)gpta::squad_metric{}(std::span<const std::string>(texts).first(1),
                                                std::span<const gpta::span_example>(ex), {}),
                     std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_SUITE(question_words)
+
+using gpta::squad_question_word;
+
+BOOST_AUTO_TEST_CASE(each_bucket_from_its_word) {
+  BOOST_TEST(squad_question_word("What is the capital of France?") == "what");
+  BOOST_TEST(squad_question_word("Who wrote Hamlet?") == "who");
+  BOOST_TEST(squad_question_word("When did the war end?") == "when");
+  BOOST_TEST(squad_question_word("Where is the Louvre?") == "where");
+  BOOST_TEST(squad_question_word("Why did Rome fall?") == "why");
+  BOOST_TEST(squad_question_word("How many legs does a spider have?") == "how");
+  BOOST_TEST(squad_question_word("Which team won Super Bowl 50?") == "which");
+  BOOST_TEST(squad_question_word("Name the river that flows through Cairo.") == "other");
+  BOOST_TEST(squad_question_word("") == "other");
+  BOOST_TEST(gpta::squad_question_words.size() == 8u);
+  BOOST_TEST(gpta::squad_question_words.back() == "other");
+}
+
+BOOST_AUTO_TEST_CASE(any_case_anywhere_and_the_first_one_wins) {
+  BOOST_TEST(squad_question_word("In what year did it end?") == "what");
+  BOOST_TEST(squad_question_word("WHEN did it end?") == "when");
+  BOOST_TEST(squad_question_word("The Broncos beat wHeRe?") == "where");
+  BOOST_TEST(squad_question_word("How many people, and what did they eat?") == "how");
+  BOOST_TEST(squad_question_word("Which of the kings did what?") == "which");
+  BOOST_TEST(squad_question_word("The film was made by who?") == "who");
+}
+
+BOOST_AUTO_TEST_CASE(whom_and_whose_ask_who) {
+  BOOST_TEST(squad_question_word("Whose army won at Waterloo?") == "who");
+  BOOST_TEST(squad_question_word("To whom did he write?") == "who");
+  BOOST_TEST(squad_question_word("WHOSE idea was it?") == "who");
+}
+
+BOOST_AUTO_TEST_CASE(only_whole_words_count_and_punctuation_separates_them) {
+  // A question word inside a longer word is no question word; a later whole one is.
+  BOOST_TEST(squad_question_word("The somewhat famous team won in which year?") == "which");
+  BOOST_TEST(squad_question_word("However, who won?") == "who");
+  BOOST_TEST(squad_question_word("Whatever happened, when was it?") == "when");
+  BOOST_TEST(squad_question_word("Whoever won, where was the game?") == "where");
+  BOOST_TEST(squad_question_word("Somehow the Whigs lost.") == "other");
+  BOOST_TEST(squad_question_word("Somewhat, nowhere, whichever.") == "other");
+  // Punctuation (ASCII or not) ends a word, so contractions and brackets still count.
+  BOOST_TEST(squad_question_word("What's the name of the river?") == "what");
+  BOOST_TEST(squad_question_word("What\xE2\x80\x99s the name of the river?") == "what");  // curly apostrophe
+  BOOST_TEST(squad_question_word("The team (who?) won.") == "who");
+  BOOST_TEST(squad_question_word("why-not") == "why");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+gpta::span_example asked(std::string q, std::vector<std::string> answers) {
+  gpta::span_example e;
+  e.question = std::move(q);
+  for (auto& a : answers) e.answers.push_back({std::move(a), 0, 0});
+  return e;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(per_class_breaks_em_and_f1_down_by_question_word_in_fixed_order) {
+  // Listed how, other, who, what, who, what: the rows still come what, who, how, other.
+  const std::vector<gpta::span_example> ex{
+      asked("How many legs does a spider have?", {"eight", "8"}),              // "eight": EM 1, F1 1
+      asked("Name the river.", {"The Nile"}),                                  // "The" -> "": EM 0, F1 0
+      asked("Who wrote Hamlet?", {"William Shakespeare of Stratford"}),        // P 1, R 1/4: F1 0.4
+      asked("What is the capital of France?", {"Paris", "the city of Paris"}), // EM 1, F1 1
+      asked("Whose army won?", {"Napoleon's"}),                                // "napoleons": EM 1, F1 1
+      asked("In what year did it end?", {"in 1945", "1945"})};                 // see below
+  // "the spring of 1945" -> [spring, of, 1945]; vs [1945]: P 1/3, R 1, F1 0.5 (vs [in, 1945]: 0.4).
+  const std::vector<std::string> preds{"eight", "The", "Shakespeare", "Paris", "napoleons", "the spring of 1945"};
+  const auto r = gpta::squad_metric{}(std::span<const std::string>(preds), std::span<const gpta::span_example>(ex), {});
+  BOOST_TEST(r.accuracy == 0.5);
+  BOOST_TEST(r.score == 3.9 / 6, tt::tolerance(1e-15));
+  BOOST_TEST(r.macro_f1 == r.score);
+  // One F1 per question, in order, whose mean is the score.
+  BOOST_TEST_REQUIRE(r.per_example.size() == 6u);
+  double sum = 0;
+  for (const double f : r.per_example) sum += f;
+  BOOST_TEST(sum == 3.9, tt::tolerance(1e-12));
+  BOOST_TEST(r.breakdown == "question word");
+  BOOST_TEST_REQUIRE(r.per_class.size() == 4u);
+  std::vector<std::string> labels;
+  for (const auto& c : r.per_class) labels.push_back(c.label);
+  BOOST_TEST(labels == (std::vector<std::string>{"what", "who", "how", "other"}), tt::per_element());
+  // what: EM (1 + 0) / 2, F1 (1 + 0.5) / 2.
+  BOOST_TEST(r.per_class[0].f1 == 0.75, tt::tolerance(1e-15));
+  BOOST_TEST(r.per_class[0].precision == 0.5);
+  BOOST_TEST(r.per_class[0].recall == 0.5);
+  BOOST_TEST(r.per_class[0].support == 2u);
+  // who ("Who", "Whose"): EM (0 + 1) / 2, F1 (0.4 + 1) / 2.
+  BOOST_TEST(r.per_class[1].f1 == 0.7, tt::tolerance(1e-15));
+  BOOST_TEST(r.per_class[1].precision == 0.5);
+  BOOST_TEST(r.per_class[1].recall == 0.5);
+  BOOST_TEST(r.per_class[1].support == 2u);
+  BOOST_TEST(r.per_class[2].f1 == 1.0);
+  BOOST_TEST(r.per_class[2].precision == 1.0);
+  BOOST_TEST(r.per_class[2].support == 1u);
+  BOOST_TEST(r.per_class[3].f1 == 0.0);
+  BOOST_TEST(r.per_class[3].precision == 0.0);
+  BOOST_TEST(r.per_class[3].support == 1u);
+
+  // Wrong (EM 0): "The" (0 words), "Shakespeare" (1), "the spring of 1945" (3) -> mean 4/3.
+  // Their shortest golds in normalised words: "The Nile" 1, the Shakespeare answer 4, and "1945"
+  // 1 (not the first-listed "in 1945", 2) -> mean 2. Empty predictions: "The", 1 of 6.
+  BOOST_TEST_REQUIRE(r.diagnostics.size() == 3u);
+  BOOST_TEST(r.diagnostics[0].name == "wrong answers: mean predicted length (words)");
+  BOOST_TEST(r.diagnostics[0].value == 4.0 / 3.0, tt::tolerance(1e-15));
+  BOOST_TEST(r.diagnostics[1].name == "wrong answers: mean gold length (words)");
+  BOOST_TEST(r.diagnostics[1].value == 2.0, tt::tolerance(1e-15));
+  BOOST_TEST(r.diagnostics[2].name == "share of empty predictions");
+  BOOST_TEST(r.diagnostics[2].value == 1.0 / 6.0, tt::tolerance(1e-15));
+}
+
+BOOST_AUTO_TEST_CASE(no_diagnostics_when_every_answer_matches) {
+  const std::vector<gpta::span_example> ex{asked("Why did Rome fall?", {"barbarians"}),
+                                           asked("Which team won?", {"Denver Broncos"}),
+                                           asked("Why not?", {"The", "x"})};
+  // The last: "a" and gold "The" both normalise to "": an exact match (F1 0), so nothing is wrong,
+  // though its prediction is empty.
+  const std::vector<std::string> preds{"Barbarians.", "the Denver Broncos", "a"};
+  const auto r = gpta::squad_metric{}(std::span<const std::string>(preds), std::span<const gpta::span_example>(ex), {});
+  BOOST_TEST(r.accuracy == 1.0);
+  BOOST_TEST(r.diagnostics.empty());
+  BOOST_TEST_REQUIRE(r.per_class.size() == 2u);
+  BOOST_TEST(r.per_class[0].label == "why");
+  BOOST_TEST(r.per_class[0].f1 == 0.5);  // (1 + 0) / 2
+  BOOST_TEST(r.per_class[0].precision == 1.0);
+  BOOST_TEST(r.per_class[0].support == 2u);
+  BOOST_TEST(r.per_class[1].label == "which");
+  BOOST_TEST(r.per_class[1].f1 == 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(questions_without_gold_answers_are_left_out_of_the_gold_length) {
+  const std::vector<gpta::span_example> ex{asked("Where?", {}), asked("When?", {"in May"})};
+  const std::vector<std::string> preds{"in the park", "June"};  // both wrong; 2 and 1 words
+  const auto r = gpta::squad_metric{}(std::span<const std::string>(preds), std::span<const gpta::span_example>(ex), {});
+  BOOST_TEST_REQUIRE(r.diagnostics.size() == 3u);
+  BOOST_TEST(r.diagnostics[0].value == 1.5);
+  BOOST_TEST(r.diagnostics[1].name == "wrong answers: mean gold length (words)");
+  BOOST_TEST(r.diagnostics[1].value == 2.0);  // "in May" only
+  BOOST_TEST(r.diagnostics[2].value == 0.0);
+  // With no gold answer among the wrong questions the gold figure is left out, not shown as 0.
+  const auto g = gpta::squad_metric{}(std::span<const std::string>(preds).first(1),
+                                      std::span<const gpta::span_example>(ex).first(1), {});
+  BOOST_TEST_REQUIRE(g.diagnostics.size() == 2u);
+  BOOST_TEST(g.diagnostics[0].name == "wrong answers: mean predicted length (words)");
+  BOOST_TEST(g.diagnostics[1].name == "share of empty predictions");
+  BOOST_TEST_REQUIRE(g.per_class.size() == 1u);
+  BOOST_TEST(g.per_class[0].label == "where");
 }
 
 BOOST_AUTO_TEST_CASE(official_evaluation_scales_to_100_and_reports_unanswered_ids) {

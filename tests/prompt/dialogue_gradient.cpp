@@ -126,6 +126,49 @@ BOOST_AUTO_TEST_CASE(feedback_turn_holds_score_delta_gap_per_class_and_history_b
   BOOST_TEST(contains(s.feedback_text(first, 1), "n/a, first round"));
 }
 
+BOOST_AUTO_TEST_CASE(breakdown_names_the_per_class_rows_and_diagnostics_show_their_change) {
+  gpta::dialogue_gradient s;
+  (void)s.start(task());
+  (void)s.on_reply(reply("<prefix>Read the text.</prefix>"));
+  // A classifier's turn: no diagnostics block at all, the rows are answers.
+  const std::string plain = s.feedback_text(sample_feedback(), 1);
+  BOOST_TEST(contains(plain, "- dev scores per answer:\n  - negative: 0.6875\n  - positive: 0.8125\nThe weakest answer is"));
+  BOOST_TEST(!contains(plain, "other dev figures"));
+
+  auto fb = sample_feedback();
+  fb.metric_name = "rouge1";
+  fb.breakdown = "ROUGE variant";
+  fb.per_class = {{"rouge1", 0.25}, {"rouge2", 0.0625}};
+  fb.diagnostics = {{"mean predicted length (words)", 41.5, 50.0}, {"share of novel bigrams", 0.125, std::nullopt}};
+  const std::string text = s.feedback_text(fb, 1);
+  BOOST_TEST(contains(text, "- dev scores per ROUGE variant:"));
+  BOOST_TEST(contains(text, "- other dev figures:\n  - mean predicted length (words): 41.5000 (change -8.5000)\n"
+                            "  - share of novel bigrams: 0.1250\nThe weakest ROUGE variant is \"rouge2\" (0.06)"));
+  BOOST_TEST(contains(text, "cues of the weakest ROUGE variant."));
+  BOOST_TEST(!contains(text, "{{"));
+}
+
+BOOST_AUTO_TEST_CASE(the_trainer_hands_diagnostics_with_the_previous_rounds_value) {
+  gpta::round_record first, second;
+  first.dev.diagnostics = {{"mean predicted length (words)", 50.0}};
+  second.dev.breakdown = "question word";
+  second.dev.diagnostics = {{"mean predicted length (words)", 40.0}, {"new figure", 2.0}};
+  const auto fb = gpta::detail::feedback_for_round(second, &first);
+  BOOST_TEST(fb.breakdown == "question word");
+  BOOST_TEST_REQUIRE(fb.diagnostics.size() == 2u);
+  BOOST_TEST(fb.diagnostics[0].value == 40.0);
+  BOOST_TEST_REQUIRE(fb.diagnostics[0].previous.has_value());
+  BOOST_TEST(*fb.diagnostics[0].previous == 50.0);
+  BOOST_TEST(!fb.diagnostics[1].previous.has_value());  // not measured a round earlier
+  // Saved state keeps them (resume replays the same turns).
+  const auto back = gpta::feedback_from_json(gpta::feedback_to_json(fb), "state.json");
+  BOOST_TEST(back.breakdown == "question word");
+  BOOST_TEST_REQUIRE(back.diagnostics.size() == 2u);
+  BOOST_TEST(back.diagnostics[0].name == "mean predicted length (words)");
+  BOOST_TEST(*back.diagnostics[0].previous == 50.0);
+  BOOST_TEST(!back.diagnostics[1].previous.has_value());
+}
+
 BOOST_AUTO_TEST_CASE(conversation_grows_by_feedback_and_assistant_turns) {
   gpta::dialogue_gradient s;
   (void)s.start(task());

@@ -1,7 +1,7 @@
 #include <gpta/student/lm_summarizer.hpp>
 
 #include <gpta/concepts/student_model.hpp>
-#include <gpta/eval/rouge.hpp>
+#include <gpta/eval/rouge_metric.hpp>
 
 #include <boost/test/unit_test.hpp>
 

@@ -13,7 +13,7 @@ BOOST_AUTO_TEST_CASE(paired_gain_by_hand) {
   const auto d = gpta::paired_gain(incumbent, candidate);
   BOOST_TEST(d.n == 4u);
   BOOST_TEST(d.mean == 0.375, boost::test_tools::tolerance(1e-12));
-  BOOST_TEST(d.se == 0.125, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(d.standard_error == 0.125, boost::test_tools::tolerance(1e-12));
   BOOST_TEST(gpta::acceptance_margin(d, 1.645, 0.0) == 1.645 * 0.125, boost::test_tools::tolerance(1e-12));
   BOOST_TEST(gpta::acceptance_margin(d, 1.645, 0.5) == 0.5);  // the user's floor wins
   // A worse candidate has a negative gain.
@@ -32,7 +32,7 @@ BOOST_AUTO_TEST_CASE(pairing_cancels_what_both_probes_share) {
   }
   const auto d = gpta::paired_gain(incumbent, candidate);
   BOOST_TEST(d.mean == 0.1, boost::test_tools::tolerance(1e-9));
-  BOOST_TEST(d.se < 1e-12);
+  BOOST_TEST(d.standard_error < 1e-12);
   BOOST_TEST(d.mean > gpta::acceptance_margin(d, 1.645, 0.0));
 }
 
@@ -40,7 +40,7 @@ BOOST_AUTO_TEST_CASE(degenerate_inputs) {
   const std::vector<double> one{2.0}, other{1.0}, none;
   const auto d = gpta::paired_gain(one, other);
   BOOST_TEST(d.mean == 1.0);
-  BOOST_TEST(d.se == 0.0);  // one pair has no spread
+  BOOST_TEST(d.standard_error == 0.0);  // one pair has no spread
   BOOST_TEST(gpta::paired_gain(none, none).n == 0u);
   BOOST_CHECK_THROW((void)gpta::paired_gain(one, none), std::invalid_argument);
 }

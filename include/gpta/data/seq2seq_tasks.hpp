@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -35,6 +36,14 @@ namespace detail {
   if (task == "cnndm") return data_dir / "cnn_dailymail" / "validation.shared.jsonl";
   if (task == "xsum") return data_dir / "xsum" / "test.shared.jsonl";
   detail::unknown_seq2seq_task("gpta::data::seq2seq_task_path", task);
+}
+
+/// The lead a task's extractive baseline takes and its summaries are checked against for copying:
+/// lead-3 for CNN/DailyMail (three or four highlights), lead-1 for XSum (one sentence).
+[[nodiscard]] inline std::size_t seq2seq_task_lead_sentences(std::string_view task) {
+  if (task == "cnndm") return 3;
+  if (task == "xsum") return 1;
+  detail::unknown_seq2seq_task("gpta::data::seq2seq_task_lead_sentences", task);
 }
 
 [[nodiscard]] inline seq2seq_dataset load_seq2seq_task(std::string_view task, const std::filesystem::path& data_dir) {

@@ -8,6 +8,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <gpta/data/choice_example.hpp>
@@ -50,12 +51,34 @@ struct choice_scores {
   return s;
 }
 
+namespace detail {
+
+/// Words of an option, split on ASCII whitespace (the options are shown to the TA by length only).
+[[nodiscard]] inline std::size_t choice_word_count(std::string_view text) noexcept {
+  std::size_t words = 0;
+  bool in_word = false;
+  for (char c : text) {
+    const bool space = c == ' ' || (c >= '\t' && c <= '\r');
+    if (!space && !in_word) ++words;
+    in_word = !space;
+  }
+  return words;
+}
+
+}  // namespace detail
+
 /// The Metric policy for multiple-choice students predicting option indices. eval_result:
 /// metric "accuracy", score = accuracy = right answers / questions; macro_f1 over the option
 /// letters as classes (label_names, "A".."D" for RACE; a prediction outside them counts as wrong
 /// and lowers no class's precision); per_class holds one entry per level present, labelled
-/// "middle" / "high", whose precision, recall and f1 are all that level's accuracy (the per-group
-/// score the TA's feedback shows) and support its question count.
+/// "middle" / "high", then one per question kind present, "cloze" / "question" (is_cloze), so
+/// breakdown is "level or question kind"; each row's precision, recall and f1 are all that
+/// group's accuracy (the per-group score the TA's feedback shows) and support its question count.
+/// diagnostics, over the wrong predictions that name one of the question's options (and whose
+/// answer is one of them; none when there are no such predictions): "wrong answers: mean chosen
+/// option length (words)" and "wrong answers: mean correct option length (words)", in
+/// whitespace-separated words, so the TA can tell whether the student is drawn to long or short
+/// options.
 struct choice_metric {
   eval_result operator()(std::span<const int> predicted, std::span<const choice_example> examples,
                          const std::vector<std::string>& label_names) const {
@@ -70,6 +93,7 @@ struct choice_metric {
     r.accuracy = s.overall.accuracy();
     r.score = r.accuracy;
     r.count = examples.size();
+    for (std::size_t i = 0; i < examples.size(); ++i) r.per_example.push_back(predicted[i] == examples[i].label ? 1.0 : 0.0);
     if (!names.empty() && !examples.empty()) {
       // Out-of-range predictions become "some other wrong option" so they cost recall only.
       std::vector<std::size_t> tp(names.size()), fp(names.size()), fn(names.size());
@@ -101,6 +125,31 @@ struct choice_metric {
       c.precision = c.recall = c.f1 = t.accuracy();
       c.support = t.count;
       r.per_class.push_back(c);
+    }
+    for (const choice_tally* t : {&s.cloze, &s.question}) {
+      if (t->count == 0) continue;
+      class_report c;
+      c.label = t == &s.cloze ? "cloze" : "question";
+      c.precision = c.recall = c.f1 = t->accuracy();
+      c.support = t->count;
+      r.per_class.push_back(c);
+    }
+    r.breakdown = "level or question kind";
+
+    std::size_t wrong = 0;
+    double chosen_words = 0.0, correct_words = 0.0;
+    for (std::size_t i = 0; i < examples.size(); ++i) {
+      const choice_example& e = examples[i];
+      const int p = predicted[i], g = e.label;
+      const auto in_range = [&e](int k) { return k >= 0 && static_cast<std::size_t>(k) < e.options.size(); };
+      if (p == g || !in_range(p) || !in_range(g)) continue;
+      ++wrong;
+      chosen_words += static_cast<double>(detail::choice_word_count(e.options[static_cast<std::size_t>(p)]));
+      correct_words += static_cast<double>(detail::choice_word_count(e.options[static_cast<std::size_t>(g)]));
+    }
+    if (wrong > 0) {
+      r.diagnostics.push_back({"wrong answers: mean chosen option length (words)", chosen_words / static_cast<double>(wrong)});
+      r.diagnostics.push_back({"wrong answers: mean correct option length (words)", correct_words / static_cast<double>(wrong)});
     }
     return r;
   }

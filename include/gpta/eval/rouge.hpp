@@ -332,40 +332,4 @@ struct rouge_corpus_result {
   return r;
 }
 
-/// The trainer's Metric policy for text predictions of seq2seq examples (basic_trainer calls
-/// `metric(predictions, examples, label_names)`). `score` is the mean F1 of `primary`; per_class
-/// carries one row per ROUGE measure (label "rouge1" ..., P/R/F1 means, support = examples) so
-/// run records keep all four without a summarisation-specific result type. Stemming is on by
-/// default, as in most summarisation papers' use of rouge-score.
-struct rouge_metric {
-  rouge_options options{.use_stemmer = true};
-  rouge_measure primary = rouge_measure::rouge_l;
-
-  eval_result operator()(std::span<const std::string> predicted, std::span<const seq2seq_example> examples,
-                         const std::vector<std::string>& /*label_names*/ = {}) const {
-    if (predicted.size() != examples.size())
-      throw std::invalid_argument("gpta::rouge_metric: " + std::to_string(predicted.size()) + " predictions for " +
-                                  std::to_string(examples.size()) + " examples");
-    std::vector<rouge_scores> per;
-    per.reserve(examples.size());
-    for (std::size_t i = 0; i < examples.size(); ++i)
-      per.push_back(rouge_multi(predicted[i], examples[i].references, options));
-    const rouge_scores mean = rouge_mean(per);
-    eval_result r;
-    r.metric = std::string(rouge_measure_name(primary));
-    r.score = rouge_get(mean, primary).f1;
-    r.count = examples.size();
-    for (rouge_measure m : rouge_all_measures) {
-      class_report row;
-      row.label = std::string(rouge_measure_name(m));
-      row.precision = rouge_get(mean, m).precision;
-      row.recall = rouge_get(mean, m).recall;
-      row.f1 = rouge_get(mean, m).f1;
-      row.support = examples.size();
-      r.per_class.push_back(row);
-    }
-    return r;
-  }
-};
-
 }  // namespace gpta

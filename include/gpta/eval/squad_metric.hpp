@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
@@ -280,9 +281,66 @@ template <squad_prediction P>
   return r;
 }
 
+/// The buckets of squad_metric's per-question-word breakdown, in the order of its per_class rows.
+inline constexpr std::array<std::string_view, 8> squad_question_words{"what", "who",  "when",  "where",
+                                                                      "why",  "how", "which", "other"};
+
+namespace detail {
+
+/// The bucket a lower-cased word names, or "" when it is not a question word. "whom" and
+/// "whose" ask for a person as "who" does, so they share its bucket.
+[[nodiscard]] inline std::string_view squad_question_word_of(std::u32string_view w) noexcept {
+  if (w == U"who" || w == U"whom" || w == U"whose") return "who";
+  for (std::size_t k = 0; k + 1 < squad_question_words.size(); ++k) {
+    const std::string_view q = squad_question_words[k];
+    if (w.size() == q.size() && std::equal(q.begin(), q.end(), w.begin(), [](char a, char32_t b) {
+          return static_cast<char32_t>(static_cast<unsigned char>(a)) == b;
+        }))
+      return q;
+  }
+  return {};
+}
+
+}  // namespace detail
+
+/// The question word of a SQuAD question (its bucket in squad_metric's breakdown): the first
+/// word, left to right, that is what, who (also whom, whose), when, where, why, how or which;
+/// "other" when there is none ("Name the ..."). Words are lower-cased as the answer
+/// normalisation does (Python's str.lower) and cut where Python's re sees word boundaries (the
+/// rule the normalisation's article removal uses), so punctuation separates words ("What's" and
+/// "(when)" count) while a question word inside a longer word does not ("somewhat", "however").
+/// "In what year ..." is a what question; "How many ... which ..." a how question.
+[[nodiscard]] inline std::string_view squad_question_word(std::string_view question) {
+  const std::u32string in = detail::squad_decode(question);
+  std::u32string word;
+  for (std::size_t i = 0; i <= in.size(); ++i) {
+    if (i < in.size() && detail::squad_is_word(in[i])) {
+      detail::squad_lower(in[i], word);
+      continue;
+    }
+    if (const std::string_view q = detail::squad_question_word_of(word); !q.empty()) return q;
+    word.clear();
+  }
+  return squad_question_words.back();
+}
+
 /// The Metric policy for span students. eval_result: metric "f1", score = mean token F1 (the
 /// primary SQuAD score), accuracy = exact match, macro_f1 = F1 again (the field tables print),
-/// count = questions; per_class is left empty (no classes). 0-1 scale.
+/// count = questions; 0-1 scale.
+///
+/// per_class breaks the scores down by question word (breakdown "question word"): one row per
+/// bucket of squad_question_words that has questions, in that order, labelled with the word;
+/// f1 = the bucket's mean token F1 (the row's score the TA is shown), precision = recall = the
+/// bucket's exact match (SQuAD has no per-class precision/recall, so those fields carry the
+/// second score), support = its question count.
+///
+/// diagnostics, only when some question is answered wrong (exact match 0), in this order:
+/// "wrong answers: mean predicted length (words)" and "wrong answers: mean gold length (words)",
+/// means over the wrong questions of the prediction's length and of the shortest gold answer's
+/// (the one an exact match is easiest against), both in words of the normalised text (what
+/// exact match compares); questions without gold answers are left out of the gold mean, which is
+/// left out when no wrong question has one. Then "share of empty predictions": questions, of all,
+/// whose prediction normalises to nothing ("", "the", "...").
 struct squad_metric {
   template <squad_prediction P>
   eval_result operator()(std::span<const P> predictions, std::span<const span_example> examples,
@@ -294,6 +352,56 @@ struct squad_metric {
     r.accuracy = s.exact_match;
     r.macro_f1 = s.f1;
     r.count = examples.size();
+    for (const auto& q : s.per_question) r.per_example.push_back(q.f1);
+
+    struct bucket {
+      double exact_match = 0.0, f1 = 0.0;
+      std::size_t count = 0;
+    };
+    std::array<bucket, squad_question_words.size()> buckets{};
+    std::size_t wrong = 0, wrong_with_gold = 0, empty = 0;
+    double wrong_predicted_words = 0.0, wrong_gold_words = 0.0;
+    for (std::size_t i = 0; i < examples.size(); ++i) {
+      const std::string_view word = squad_question_word(examples[i].question);
+      const auto k = static_cast<std::size_t>(
+          std::find(squad_question_words.begin(), squad_question_words.end(), word) - squad_question_words.begin());
+      bucket& b = buckets[k];
+      b.exact_match += s.per_question[i].exact_match;
+      b.f1 += s.per_question[i].f1;
+      ++b.count;
+
+      const std::size_t predicted_words = squad_answer_tokens(squad_prediction_text(predictions[i])).size();
+      if (predicted_words == 0) ++empty;
+      if (s.per_question[i].exact_match > 0.0) continue;
+      ++wrong;
+      wrong_predicted_words += static_cast<double>(predicted_words);
+      if (examples[i].answers.empty()) continue;
+      std::size_t shortest = squad_answer_tokens(examples[i].answers.front().text).size();
+      for (const auto& a : examples[i].answers) shortest = std::min(shortest, squad_answer_tokens(a.text).size());
+      ++wrong_with_gold;
+      wrong_gold_words += static_cast<double>(shortest);
+    }
+
+    r.breakdown = "question word";
+    for (std::size_t k = 0; k < buckets.size(); ++k) {
+      const bucket& b = buckets[k];
+      if (b.count == 0) continue;
+      class_report c;
+      c.label = std::string(squad_question_words[k]);
+      c.f1 = b.f1 / static_cast<double>(b.count);
+      c.precision = c.recall = b.exact_match / static_cast<double>(b.count);
+      c.support = b.count;
+      r.per_class.push_back(std::move(c));
+    }
+    if (wrong > 0) {
+      r.diagnostics.push_back({"wrong answers: mean predicted length (words)",
+                               wrong_predicted_words / static_cast<double>(wrong)});
+      if (wrong_with_gold > 0)
+        r.diagnostics.push_back({"wrong answers: mean gold length (words)",
+                                 wrong_gold_words / static_cast<double>(wrong_with_gold)});
+      r.diagnostics.push_back(
+          {"share of empty predictions", static_cast<double>(empty) / static_cast<double>(examples.size())});
+    }
     return r;
   }
 };

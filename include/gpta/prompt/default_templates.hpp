@@ -20,12 +20,12 @@ The model must answer with: {{output_format}}
 inline constexpr std::string_view feedback = R"gpta(Results after round {{round}}, in which the model trained with the instruction "{{incumbent}}":
 - dev {{metric}}: {{dev_score}} (change since the previous round: {{score_change}})
 - train loss {{train_loss}}, dev loss {{dev_loss}}, over-fitting gap (dev loss minus train loss): {{loss_gap}}, {{gap_note}}
-- dev scores per answer:
+- dev scores per {{breakdown}}:
 {{per_class}}
-The weakest answer is {{weakest_class}}.
+{{diagnostics}}The weakest {{breakdown}} is {{weakest_class}}.
 Instructions tried so far, best first, with their dev {{metric}}:
 {{history}}
-Write {{n}} new instruction(s), each different from all of the above and at most {{prefix_words}} words, that should raise the dev {{metric}}: keep what the best ones share and say more about the cues of the weakest answer. {{answer_instruction}})gpta";
+Write {{n}} new instruction(s), each different from all of the above and at most {{prefix_words}} words, that should raise the dev {{metric}}: keep what the best ones share and say more about the cues of the weakest {{breakdown}}. {{answer_instruction}})gpta";
 
 /// Corrective turn after an unusable answer.
 inline constexpr std::string_view correction = R"gpta(That answer could not be used: {{problems}}. {{answer_instruction}} Each instruction must be plain sentences of at most {{prefix_words}} words.)gpta";

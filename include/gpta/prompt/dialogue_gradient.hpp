@@ -50,7 +50,7 @@ class dialogue_gradient {
         detail::placeholder_list(
             {detail::task_placeholders, detail::answer_placeholders},
             {"round", "incumbent", "metric", "dev_score", "previous_dev_score", "score_change", "train_loss",
-             "dev_loss", "loss_gap", "gap_note", "per_class", "weakest_class", "history"}),
+             "dev_loss", "loss_gap", "gap_note", "per_class", "breakdown", "diagnostics", "weakest_class", "history"}),
         component);
     session_.set_conversation_budget(options_.conversation_token_budget);
   }
@@ -98,6 +98,14 @@ class dialogue_gradient {
       per_class += (per_class.empty() ? "" : "\n") + ("  - " + detail::or_not_given(c.label) + ": " +
                                                       detail::format_fixed(c.score));
     v["per_class"] = per_class.empty() ? std::string("  (not reported)") : per_class;
+    v["breakdown"] = fb.breakdown.empty() ? std::string("answer") : detail::or_not_given(fb.breakdown);
+    // A block of lines, or nothing: a classifier's turn reads as it did before figures existed.
+    std::string diagnostics;
+    for (const auto& d : fb.diagnostics)
+      diagnostics += "  - " + detail::or_not_given(d.name) + ": " + detail::format_fixed(d.value) +
+                     (d.previous ? " (change " + detail::format_fixed(d.value - *d.previous, 4, true) + ")" : "") +
+                     "\n";
+    v["diagnostics"] = diagnostics.empty() ? std::string() : "- other dev figures:\n" + diagnostics;
     const class_score* weakest = nullptr;
     for (const auto& c : fb.per_class)
       if (!weakest || c.score < weakest->score) weakest = &c;

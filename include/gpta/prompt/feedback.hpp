@@ -23,6 +23,13 @@ struct class_score {
   double score = 0.0;  ///< per-class F1 for classifiers
 };
 
+/// An aggregate figure of the dev evaluation (eval_diagnostic) with its value one round earlier.
+struct feedback_diagnostic {
+  std::string name;
+  double value = 0.0;
+  std::optional<double> previous;
+};
+
 struct round_feedback {
   int round = 0;                       ///< the round that just ended (0-based)
   std::string incumbent;               ///< prefix the student trained with this round
@@ -32,6 +39,8 @@ struct round_feedback {
   double dev_loss = 0.0;
   std::string metric_name;             ///< e.g. "accuracy"
   std::vector<class_score> per_class;  ///< per-class (or per-bucket) scores
+  std::string breakdown = "answer";    ///< what a per_class row is a score of
+  std::vector<feedback_diagnostic> diagnostics;  ///< further dev figures (eval_result::diagnostics)
   std::vector<scored_prefix> history;  ///< every prefix tried so far, best first
   std::size_t candidates_wanted = 1;
   std::size_t prefix_token_budget = 32;

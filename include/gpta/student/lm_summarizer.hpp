@@ -36,9 +36,11 @@ struct lm_summarizer_options {
   std::size_t beams = 1;             ///< 1: greedy
   double length_penalty = 1.0;
   std::size_t no_repeat_ngram = 3;   ///< the repetition guard (0 = off)
+  std::size_t prefill_batch = 4;     ///< prompts read per prefill pass when a batch is decoded
 
   void validate() const {
     if (summary_tokens == 0) throw std::invalid_argument("gpta::lm_summarizer: summary_tokens must be > 0");
+    if (prefill_batch == 0) throw std::invalid_argument("gpta::lm_summarizer: prefill_batch must be > 0");
     tuning.validate();
     generation().validate();
   }
@@ -84,19 +86,22 @@ class basic_lm_summarizer {
     });
   }
 
-  /// A summary per document, decoded after its prompt (end token removed).
+  /// A summary per document, decoded after its prompt (end token removed). The documents of the
+  /// batch are decoded together (nn::generate_batch): one pass per step for all of them.
   [[nodiscard]] std::vector<std::string> predict(std::span<const seq2seq_example> batch, std::string_view prefix) const {
+    std::vector<std::vector<std::int32_t>> prompts;
+    prompts.reserve(batch.size());
+    for (const auto& e : batch) prompts.push_back(prompt_.encode(prefix, e.source, options_.summary_tokens + 1));
+    const auto g = generation();
+    auto ids = tuner_.with_model([&](auto& decoder, const auto& adapters) {
+      return nn::generate_batch(decoder, prompts, g, &adapters, options_.prefill_batch);
+    });
     std::vector<std::string> out;
     out.reserve(batch.size());
-    const auto g = generation();
-    tuner_.with_model([&](auto& decoder, const auto& adapters) {
-      for (const auto& e : batch) {
-        auto ids = nn::generate(decoder, prompt_.encode(prefix, e.source, options_.summary_tokens + 1), g, &adapters);
-        if (!ids.empty() && g.is_stop(ids.back())) ids.pop_back();
-        out.push_back(tuner_.base().tokenizer.decode(ids));
-      }
-      return 0;
-    });
+    for (auto& x : ids) {
+      if (!x.empty() && g.is_stop(x.back())) x.pop_back();
+      out.push_back(tuner_.base().tokenizer.decode(x));
+    }
     return out;
   }
 

@@ -62,6 +62,9 @@ struct lm_tuning_options {
   std::int64_t total_steps = 0;  ///< 0: no decay after warm-up
   double max_grad_norm = 1.0;    ///< 0: no clipping
   std::uint64_t seed = 0;        ///< adapter initialisation and LoRA dropout masks
+  /// Keep every layer's activations for the backward pass instead of recomputing them: about
+  /// 1.3x faster steps for about 20x the activation memory (qwen2_decoder::keep_activations).
+  bool keep_activations = false;
 
   void validate() const {
     lora.validate();
@@ -105,6 +108,7 @@ class lm_tuner {
     std::lock_guard lock(base_->mutex);
     adapters_.zero_grad();
     const nn::dropout_context drop{options_.seed, static_cast<std::uint64_t>(step_), options_.lora.dropout > 0};
+    base_->decoder.keep_activations(options_.keep_activations);  // the base may be shared
     const double loss = compute(base_->decoder, adapters_, drop);
     auto& g = adapters_.grads();
     last_grad_norm_ = options_.max_grad_norm > 0 ? nn::clip_global_norm(g, options_.max_grad_norm)

@@ -36,6 +36,34 @@
 
 namespace gpta {
 
+namespace detail {
+
+/// The aggregate part of a round's feedback: the dev scores, losses, per-class rows and
+/// diagnostics of `rec`, each diagnostic with its value in `previous` (the round before, if any).
+[[nodiscard]] inline round_feedback feedback_for_round(const round_record& rec, const round_record* previous) {
+  round_feedback fb;
+  fb.round = rec.round;
+  fb.incumbent = rec.prefix;
+  fb.dev_score = rec.dev.score;
+  if (previous) fb.previous_dev_score = previous->dev.score;
+  fb.train_loss = rec.train_loss;
+  fb.dev_loss = rec.dev.loss;
+  fb.metric_name = rec.dev.metric;
+  for (const auto& c : rec.dev.per_class) fb.per_class.push_back({c.label, c.f1});
+  fb.breakdown = rec.dev.breakdown;
+  for (const auto& d : rec.dev.diagnostics) {
+    feedback_diagnostic f{d.name, d.value, std::nullopt};
+    if (previous)
+      for (const auto& p : previous->dev.diagnostics)
+        if (p.name == d.name) f.previous = p.value;
+    fb.diagnostics.push_back(std::move(f));
+  }
+  return fb;
+}
+
+}  // namespace detail
+
+
 template <student_model Student, prompt_strategy Strategy, llm_transport Transport = null_transport,
           class Metric = classification_metric>
 class basic_trainer {
@@ -382,15 +410,7 @@ class basic_trainer {
 
   round_feedback make_feedback(const round_record& rec, const run_result& run,
                                const std::vector<scored_prefix>& history) const {
-    round_feedback fb;
-    fb.round = rec.round;
-    fb.incumbent = rec.prefix;
-    fb.dev_score = rec.dev.score;
-    if (!run.rounds.empty()) fb.previous_dev_score = run.rounds.back().dev.score;
-    fb.train_loss = rec.train_loss;
-    fb.dev_loss = rec.dev.loss;
-    fb.metric_name = rec.dev.metric;
-    for (const auto& c : rec.dev.per_class) fb.per_class.push_back({c.label, c.f1});
+    round_feedback fb = detail::feedback_for_round(rec, run.rounds.empty() ? nullptr : &run.rounds.back());
     fb.history = history;
     std::stable_sort(fb.history.begin(), fb.history.end(),
                      [](const scored_prefix& a, const scored_prefix& b) { return a.score > b.score; });
@@ -453,7 +473,7 @@ class basic_trainer {
       c.probe_score = out.eval.score;
       c.probe_loss = out.eval.loss;
       c.paired_gain = d.mean;
-      c.paired_se = d.se;
+      c.paired_se = d.standard_error;
       c.margin = paired ? acceptance_margin(d, options_.probe_z, options_.accept_margin) : options_.accept_margin;
       const double lead = paired ? d.mean : out.eval.score - inc.eval.score;
       c.beat_incumbent = lead > c.margin;

@@ -3,10 +3,11 @@
 #pragma once
 
 #include <algorithm>
-#include <cmath>
 #include <cstddef>
 #include <span>
 #include <stdexcept>
+
+#include <gpta/eval/paired_statistics.hpp>
 
 namespace gpta {
 
@@ -23,36 +24,22 @@ enum class probe_scoring {
   accuracy
 };
 
-/// Mean and standard error of gain_i = incumbent_i - candidate_i over paired losses.
-struct paired_difference {
-  double mean = 0.0;
-  double se = 0.0;  ///< sample standard deviation / sqrt(n); 0 for n < 2
-  std::size_t n = 0;
-};
-
+/// Mean and standard error of gain_i = incumbent_i - candidate_i over paired losses (the paired t
+/// analysis of eval/paired_statistics.hpp). With fewer than two examples the standard error is
+/// 0, so only the floor margin applies; no examples: n = 0, mean 0.
 [[nodiscard]] inline paired_difference paired_gain(std::span<const double> incumbent, std::span<const double> candidate) {
   if (incumbent.size() != candidate.size())
     throw std::invalid_argument("gpta::paired_gain: the two probes scored different numbers of examples");
-  paired_difference d;
-  d.n = incumbent.size();
-  if (d.n == 0) return d;
-  double sum = 0.0;
-  for (std::size_t i = 0; i < d.n; ++i) sum += incumbent[i] - candidate[i];
-  d.mean = sum / static_cast<double>(d.n);
-  if (d.n < 2) return d;
-  double ss = 0.0;
-  for (std::size_t i = 0; i < d.n; ++i) {
-    const double e = incumbent[i] - candidate[i] - d.mean;
-    ss += e * e;
-  }
-  d.se = std::sqrt(ss / static_cast<double>(d.n - 1)) / std::sqrt(static_cast<double>(d.n));
+  if (incumbent.empty()) return {};
+  paired_difference d = paired_mean_difference(incumbent, candidate);
+  if (d.n < 2) d.standard_error = 0.0;
   return d;
 }
 
 /// The gain a candidate must exceed: `z` standard errors (one-sided; 1.645 ~ 95%), at least
 /// `floor` (the user's fixed margin).
 [[nodiscard]] inline double acceptance_margin(const paired_difference& d, double z, double floor) noexcept {
-  return std::max(floor, z * d.se);
+  return std::max(floor, z * d.standard_error);
 }
 
 }  // namespace gpta

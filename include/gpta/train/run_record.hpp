@@ -23,10 +23,21 @@ inline void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const
   v = {{"label", c.label}, {"precision", c.precision}, {"recall", c.recall}, {"f1", c.f1}, {"support", c.support}};
 }
 
+inline void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const eval_diagnostic& d) {
+  v = {{"name", d.name}, {"value", d.value}};
+}
+
 inline void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const eval_result& e) {
-  v = {{"metric", e.metric},     {"score", e.score}, {"accuracy", e.accuracy},
-       {"macro_f1", e.macro_f1}, {"loss", e.loss},   {"count", e.count},
-       {"per_class", boost::json::value_from(e.per_class)}};
+  v = {{"metric", e.metric},
+       {"score", e.score},
+       {"accuracy", e.accuracy},
+       {"macro_f1", e.macro_f1},
+       {"loss", e.loss},
+       {"count", e.count},
+       {"per_class", boost::json::value_from(e.per_class)},
+       {"breakdown", e.breakdown},
+       {"diagnostics", boost::json::value_from(e.diagnostics)},
+       {"per_example", boost::json::value_from(e.per_example)}};
 }
 
 inline void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const candidate_record& c) {
@@ -120,6 +131,12 @@ inline eval_result eval_from(const boost::json::value& v) {
   for (const auto& c : v.at("per_class").as_array())
     e.per_class.push_back({c.at("label").as_string().c_str(), num(c.at("precision")), num(c.at("recall")),
                            num(c.at("f1")), c.at("support").to_number<std::size_t>()});
+  // Records written before breakdown/diagnostics existed read as a classifier's.
+  if (const auto* b = v.as_object().if_contains("breakdown")) e.breakdown = b->as_string().c_str();
+  if (const auto* ds = v.as_object().if_contains("diagnostics"))
+    for (const auto& d : ds->as_array()) e.diagnostics.push_back({d.at("name").as_string().c_str(), num(d.at("value"))});
+  if (const auto* pe = v.as_object().if_contains("per_example"))
+    for (const auto& x : pe->as_array()) e.per_example.push_back(num(x));
   return e;
 }
 inline std::size_t count_or_zero(const boost::json::object& o, std::string_view key) {

@@ -86,6 +86,11 @@ inline boost::json::object feedback_to_json(const round_feedback& f) {
   for (const auto& c : f.per_class) per_class.push_back({{"label", c.label}, {"score", detail::exact(c.score)}});
   for (const auto& h : f.history)
     history.push_back({{"prefix", h.prefix}, {"score", detail::exact(h.score)}, {"round", h.round}});
+  boost::json::array diagnostics;
+  for (const auto& d : f.diagnostics)
+    diagnostics.push_back({{"name", d.name},
+                           {"value", detail::exact(d.value)},
+                           {"previous", d.previous ? boost::json::value(detail::exact(*d.previous)) : boost::json::value()}});
   return {{"round", f.round},
           {"incumbent", f.incumbent},
           {"dev_score", detail::exact(f.dev_score)},
@@ -95,6 +100,8 @@ inline boost::json::object feedback_to_json(const round_feedback& f) {
           {"dev_loss", detail::exact(f.dev_loss)},
           {"metric_name", f.metric_name},
           {"per_class", per_class},
+          {"breakdown", f.breakdown},
+          {"diagnostics", diagnostics},
           {"history", history},
           {"candidates_wanted", f.candidates_wanted},
           {"prefix_token_budget", f.prefix_token_budget}};
@@ -114,6 +121,15 @@ inline round_feedback feedback_from_json(const boost::json::object& o, const std
   f.metric_name = field(o, "metric_name", file).as_string().c_str();
   for (const auto& c : field(o, "per_class", file).as_array())
     f.per_class.push_back({c.at("label").as_string().c_str(), exact_from(c.at("score"), file, "per_class.score")});
+  // breakdown and diagnostics came later: state files without them read as a classifier's.
+  if (const auto* b = o.if_contains("breakdown")) f.breakdown = b->as_string().c_str();
+  if (const auto* ds = o.if_contains("diagnostics"))
+    for (const auto& d : ds->as_array()) {
+      feedback_diagnostic x{d.at("name").as_string().c_str(), exact_from(d.at("value"), file, "diagnostics.value"),
+                            std::nullopt};
+      if (!d.at("previous").is_null()) x.previous = exact_from(d.at("previous"), file, "diagnostics.previous");
+      f.diagnostics.push_back(std::move(x));
+    }
   for (const auto& h : field(o, "history", file).as_array())
     f.history.push_back({h.at("prefix").as_string().c_str(), exact_from(h.at("score"), file, "history.score"),
                          static_cast<int>(h.at("round").to_number<std::int64_t>())});

@@ -140,10 +140,19 @@ class qwen2_decoder {
     return total / static_cast<double>(rows.size());
   }
 
+  /// Activation memory of the training calls. Off (the default): only each layer's input is kept
+  /// from the forward pass and the layer is recomputed in the backward pass, so activation memory
+  /// is [layers x tokens x hidden] plus one layer's intermediates (3 forward passes' work a step).
+  /// On: every layer's intermediates are kept (about 20 x as much; the buffers stay allocated for
+  /// the next step) and nothing is recomputed (2 passes' work). The gradients are the same.
+  void keep_activations(bool on) {
+    keep_activations_ = on;
+    if (!on) kept_.clear();
+  }
+  [[nodiscard]] bool keeps_activations() const noexcept { return keep_activations_; }
+
   /// Mean cross-entropy, and its gradient w.r.t. every adapter value added to lora.grads() (call
-  /// zero_grad() first). Only each layer's input is kept from the forward pass; the layer is
-  /// recomputed during the backward pass, so activation memory is [layers x tokens x hidden] plus
-  /// one layer's intermediates.
+  /// zero_grad() first). Activation memory: see keep_activations().
   double loss_and_grad(const qwen2_sequences& batch, const qwen2_targets& targets, adapters_type& lora,
                        const dropout_context& drop = {}) {
     const auto L = layout(batch);
@@ -242,9 +251,24 @@ class qwen2_decoder {
   [[nodiscard]] matrix extend(qwen2_kv_cache<Scalar>& cache, std::span<const std::int32_t> ids,
                               const adapters_type* lora = nullptr) {
     if (ids.empty()) throw std::invalid_argument("gpta::nn::qwen2_decoder::extend: no tokens");
-    const auto L = layout(qwen2_sequences{std::vector<std::int32_t>(ids.begin(), ids.end())});
-    const matrix x = run_after(cache, L, lora, true);
-    const std::vector<Eigen::Index> last{L.rows() - 1};
+    qwen2_kv_cache<Scalar>* one[] = {&cache};
+    return extend_many(one, qwen2_sequences{std::vector<std::int32_t>(ids.begin(), ids.end())}, lora);
+  }
+
+  /// Batched extend: ids[s] is appended to *caches[s] (distinct caches, e.g. one per document or
+  /// per beam), all sequences in one pass, so each decoding step reads the weights once for the
+  /// whole batch. Row s of the result [sequences x vocab] holds the logits after ids[s]'s last
+  /// token. Equal to calling extend() on every cache in turn.
+  [[nodiscard]] matrix extend_many(std::span<qwen2_kv_cache<Scalar>* const> caches, const qwen2_sequences& ids,
+                                   const adapters_type* lora = nullptr) {
+    if (caches.size() != ids.size())
+      throw std::invalid_argument("gpta::nn::qwen2_decoder::extend_many: " + std::to_string(ids.size()) +
+                                  " sequences for " + std::to_string(caches.size()) + " caches");
+    const auto L = layout(ids);
+    const std::vector<const qwen2_kv_cache<Scalar>*> past(caches.begin(), caches.end());
+    const matrix x = run_after(past, L, lora, caches);
+    std::vector<Eigen::Index> last;
+    for (std::size_t s = 0; s < ids.size(); ++s) last.push_back(L.offsets[s + 1] - 1);
     matrix z;
     head().logits(head().norm_rows(x, last, [](Eigen::Index r) { return r; }), z);
     return z;
@@ -258,10 +282,8 @@ class qwen2_decoder {
                                                     const qwen2_targets& targets, const adapters_type* lora = nullptr) {
     const auto L = layout(suffixes);
     const auto rows = target_rows(L, targets);
-    qwen2_kv_cache<Scalar> none;
-    // run_after(append = false) only reads a cache that is set up; an empty one is replaced by `none`.
-    auto& cache = past.k.size() == config_.num_layers ? const_cast<qwen2_kv_cache<Scalar>&>(past) : none;
-    const matrix x = run_after(cache, L, lora, false);
+    const std::vector<const qwen2_kv_cache<Scalar>*> shared(L.sequences(), &past);
+    const matrix x = run_after(shared, L, lora);
     return head().log_probs(x, rows);
   }
 
@@ -428,25 +450,44 @@ class qwen2_decoder {
     project(li, lora_module::down, c.m, w.down, nullptr, lora, drop, c, c.mlp_out);
   }
 
-  /// The blocks for the packed sequences of `L`, each continuing the `past.length` tokens in
-  /// `past` (positions and attention include them). With `append` (one sequence only), the new
-  /// keys and values are added to `past`. Inference only: adapters apply, dropout does not.
-  matrix run_after(qwen2_kv_cache<Scalar>& past, const qwen2_layout& L, const adapters_type* lora, bool append) {
-    const Eigen::Index P = past.k.size() == config_.num_layers ? past.length : 0, T = L.rows();
-    if (append && L.sequences() != 1) throw std::invalid_argument("gpta::nn::qwen2_decoder: only one sequence extends a cache");
-    Eigen::Index longest = 0;
-    for (std::size_t s = 0; s < L.sequences(); ++s) longest = std::max(longest, L.length(s));
-    if (static_cast<std::size_t>(P + longest) > config_.context_length)
-      throw std::invalid_argument("gpta::nn::qwen2_decoder: " + std::to_string(P + longest) +
-                                  " tokens exceed context_length " + std::to_string(config_.context_length));
-    rope_.grow(P + longest);
-    if (past.k.size() != config_.num_layers) {
-      past.k.assign(config_.num_layers, matrix(0, KV_));
-      past.v.assign(config_.num_layers, matrix(0, KV_));
-      past.length = 0;
+  /// The blocks for the packed sequences of `L`, sequence s continuing the tokens already in
+  /// *past[s] (positions and attention include them; a cache that was never filled holds none).
+  /// With `sink` non-empty (one distinct cache per sequence, sink[s] == past[s]), each sequence's
+  /// new keys and values are appended to its cache. Inference only: adapters apply, dropout does not.
+  matrix run_after(std::span<const qwen2_kv_cache<Scalar>* const> past, const qwen2_layout& L,
+                   const adapters_type* lora, std::span<qwen2_kv_cache<Scalar>* const> sink = {}) {
+    const std::size_t S = L.sequences();
+    const Eigen::Index T = L.rows();
+    if (past.size() != S) throw std::invalid_argument("gpta::nn::qwen2_decoder: one cache per sequence is needed");
+    if (!sink.empty()) {
+      if (sink.size() != S) throw std::invalid_argument("gpta::nn::qwen2_decoder: one cache per extended sequence is needed");
+      for (std::size_t s = 0; s < S; ++s) {
+        if (sink[s] != past[s]) throw std::invalid_argument("gpta::nn::qwen2_decoder: sink and past caches differ");
+        for (std::size_t t = 0; t < s; ++t)
+          if (sink[t] == sink[s]) throw std::invalid_argument("gpta::nn::qwen2_decoder: two sequences extend one cache");
+      }
     }
+    auto filled = [&](const qwen2_kv_cache<Scalar>* c) { return c && c->k.size() == config_.num_layers; };
+    std::vector<Eigen::Index> P(S, 0);
+    Eigen::Index longest = 0;
+    for (std::size_t s = 0; s < S; ++s) {
+      P[s] = filled(past[s]) ? past[s]->length : 0;
+      if (static_cast<std::size_t>(P[s] + L.length(s)) > config_.context_length)
+        throw std::invalid_argument("gpta::nn::qwen2_decoder: " + std::to_string(P[s] + L.length(s)) +
+                                    " tokens exceed context_length " + std::to_string(config_.context_length));
+      longest = std::max(longest, P[s] + L.length(s));
+    }
+    rope_.grow(longest);
+    for (auto* c : sink)
+      if (!filled(c)) {
+        c->k.assign(config_.num_layers, matrix(0, KV_));
+        c->v.assign(config_.num_layers, matrix(0, KV_));
+        c->length = 0;
+      }
     std::vector<std::int32_t> pos(L.positions);
-    for (auto& p : pos) p += static_cast<std::int32_t>(P);
+    for (std::size_t s = 0; s < S; ++s)
+      for (Eigen::Index r = L.offsets[s]; r < L.offsets[s + 1]; ++r)
+        pos[static_cast<std::size_t>(r)] += static_cast<std::int32_t>(P[s]);
     matrix x(T, H_);
     for (Eigen::Index r = 0; r < T; ++r) x.row(r) = weights_.token_embd.row(L.ids[static_cast<std::size_t>(r)]);
     const dropout_context drop{};
@@ -455,21 +496,23 @@ class qwen2_decoder {
     const Scalar scale = Scalar(1) / std::sqrt(static_cast<Scalar>(D_));
     for (std::size_t li = 0; li < config_.num_layers; ++li) {
       attention_inputs(li, x, pos, lora, drop, c);
-      const auto Kp = past.k[li].topRows(P), Vp = past.v[li].topRows(P);
       ensure_shape(c.ctx, T, H_);
-      const Eigen::Index jobs = static_cast<Eigen::Index>(L.sequences()) * heads_;
-      const Eigen::Index work = T * (P + longest) * H_;
+      const Eigen::Index jobs = static_cast<Eigen::Index>(S) * heads_;
+      const Eigen::Index work = T * longest * H_;
       (void)work;
       GPTA_BERT_PARALLEL_FOR_DYNAMIC(work)
       for (Eigen::Index job = 0; job < jobs; ++job) {
-        const Eigen::Index s = job / heads_, h = job % heads_, g = h / group;
-        const Eigen::Index off = L.offsets[static_cast<std::size_t>(s)], n = L.length(static_cast<std::size_t>(s));
+        const Eigen::Index h = job % heads_, g = h / group;
+        const auto s = static_cast<std::size_t>(job / heads_);
+        const Eigen::Index off = L.offsets[s], n = L.length(s), Ps = P[s];
         // Scores against the past (all visible) then the sequence's own tokens (causal).
-        matrix p(n, P + n);
-        if (P > 0) p.leftCols(P).noalias() = c.q.block(off, h * D_, n, D_) * Kp.middleCols(g * D_, D_).transpose();
+        matrix p(n, Ps + n);
+        if (Ps > 0)
+          p.leftCols(Ps).noalias() =
+              c.q.block(off, h * D_, n, D_) * past[s]->k[li].topRows(Ps).middleCols(g * D_, D_).transpose();
         p.rightCols(n).noalias() = c.q.block(off, h * D_, n, D_) * c.k.block(off, g * D_, n, D_).transpose();
         for (Eigen::Index i = 0; i < n; ++i) {
-          auto row = p.row(i).head(P + i + 1);
+          auto row = p.row(i).head(Ps + i + 1);
           row *= scale;
           const Scalar mx = row.maxCoeff();
           row = (row.array() - mx).exp().matrix();
@@ -478,23 +521,24 @@ class qwen2_decoder {
         }
         auto ctx = c.ctx.block(off, h * D_, n, D_);
         ctx.noalias() = p.rightCols(n) * c.v.block(off, g * D_, n, D_);
-        if (P > 0) ctx.noalias() += p.leftCols(P) * Vp.middleCols(g * D_, D_);
+        if (Ps > 0) ctx.noalias() += p.leftCols(Ps) * past[s]->v[li].topRows(Ps).middleCols(g * D_, D_);
       }
-      if (append) {
-        auto& K = past.k[li];
-        auto& Vc = past.v[li];
-        if (K.rows() < P + T) {
-          const Eigen::Index cap = std::max<Eigen::Index>(P + T, 2 * K.rows());
+      for (std::size_t s = 0; s < sink.size(); ++s) {
+        auto& K = sink[s]->k[li];
+        auto& Vc = sink[s]->v[li];
+        const Eigen::Index n = L.length(s);
+        if (K.rows() < P[s] + n) {
+          const Eigen::Index cap = std::max<Eigen::Index>(P[s] + n, 2 * K.rows());
           K.conservativeResize(cap, KV_);
           Vc.conservativeResize(cap, KV_);
         }
-        K.middleRows(P, T) = c.k;
-        Vc.middleRows(P, T) = c.v;
+        K.middleRows(P[s], n) = c.k.middleRows(L.offsets[s], n);
+        Vc.middleRows(P[s], n) = c.v.middleRows(L.offsets[s], n);
       }
       block_output(li, x, lora, drop, c);
       x = c.h + c.mlp_out;
     }
-    if (append) past.length = P + T;
+    for (std::size_t s = 0; s < sink.size(); ++s) sink[s]->length = P[s] + L.length(s);
     return x;
   }
 
@@ -504,9 +548,11 @@ class qwen2_decoder {
     matrix x(L.rows(), H_);
     for (Eigen::Index r = 0; r < L.rows(); ++r) x.row(r) = weights_.token_embd.row(L.ids[static_cast<std::size_t>(r)]);
     if (inputs) inputs->resize(config_.num_layers);
+    const bool keep = inputs && keep_activations_;
+    if (keep) kept_.resize(config_.num_layers);
     matrix next;
     for (std::size_t li = 0; li < config_.num_layers; ++li) {
-      layer_forward(li, L, x, lora, drop, cache_, &next);
+      layer_forward(li, L, x, lora, drop, keep ? kept_[li] : cache_, &next);
       if (inputs)
         (*inputs)[li] = std::move(x);
       x.swap(next);
@@ -549,9 +595,11 @@ class qwen2_decoder {
   void backward_blocks(const qwen2_layout& L, std::vector<matrix>& inputs, matrix& dx, adapters_type& lora,
                        const dropout_context& drop) {
     matrix d_in;
+    const bool kept = keep_activations_ && kept_.size() == config_.num_layers;
     for (std::size_t li = config_.num_layers; li-- > 0;) {
-      layer_forward(li, L, inputs[li], &lora, drop, cache_);
-      layer_backward(li, L, inputs[li], dx, &lora, drop, cache_, d_in);
+      auto& c = kept ? kept_[li] : cache_;
+      if (!kept) layer_forward(li, L, inputs[li], &lora, drop, c);
+      layer_backward(li, L, inputs[li], dx, &lora, drop, c, d_in);
       dx.swap(d_in);
       inputs[li].resize(0, 0);  // free as we go: the peak is the forward's stored inputs
     }
@@ -561,6 +609,8 @@ class qwen2_decoder {
   qwen2_weights<Scalar> weights_;
   rope_table<Scalar> rope_;
   qwen2_layer_cache<Scalar> cache_;
+  bool keep_activations_ = false;
+  std::vector<qwen2_layer_cache<Scalar>> kept_;  ///< per layer, when activations are kept
   Eigen::Index H_ = 0, I_ = 0, V_ = 0, D_ = 0, KV_ = 0, heads_ = 0, kv_heads_ = 0;
 };
 

@@ -10,6 +10,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -170,7 +171,17 @@ template <class Scalar>
       }
       next.push_back({std::move(ids), c.logp, live[c.beam].cache, {}});
     }
-    for (auto& b : next) b.next = model.extend(b.cache, std::span<const std::int32_t>(&b.ids.back(), 1), lora);
+    // One pass for every live beam: the step reads the weights once, not once per beam.
+    if (!next.empty()) {
+      std::vector<qwen2_kv_cache<Scalar>*> caches;
+      qwen2_sequences last;
+      for (auto& b : next) {
+        caches.push_back(&b.cache);
+        last.push_back({b.ids.back()});
+      }
+      const auto z = model.extend_many(caches, last, lora);
+      for (std::size_t b = 0; b < next.size(); ++b) next[b].next = z.row(static_cast<Eigen::Index>(b));
+    }
     live = std::move(next);
     // Done when `beams` hypotheses are finished and the best live one, scored at its current
     // length, does not beat the worst of them: transformers' rule with early_stopping=False.
@@ -183,6 +194,70 @@ template <class Scalar>
   if (done.empty()) return {};
   const auto best = std::max_element(done.begin(), done.end(), [](const finished& a, const finished& b) { return a.score < b.score; });
   return best->ids;
+}
+
+/// The continuations of several prompts, decoded together: every step runs one pass over the
+/// sequences still going (the weights are read once per step for the whole batch, which is what
+/// makes decoding a test split fast). Prompts are read `prefill_batch` at a time. Greedy results
+/// equal generate() on each prompt alone; with beams > 1 each prompt is searched by generate()
+/// (its beams are batched there).
+template <class Scalar>
+[[nodiscard]] std::vector<std::vector<std::int32_t>> generate_batch(qwen2_decoder<Scalar>& model,
+                                                                    const std::vector<std::vector<std::int32_t>>& prompts,
+                                                                    const generation_options& o,
+                                                                    std::type_identity_t<const basic_lora_adapters<Scalar>*> lora = nullptr,
+                                                                    std::size_t prefill_batch = 4) {
+  o.validate();
+  std::vector<std::vector<std::int32_t>> out(prompts.size());
+  if (o.max_new_tokens == 0 || prompts.empty()) return out;
+  if (o.beams > 1) {
+    for (std::size_t i = 0; i < prompts.size(); ++i) out[i] = generate(model, prompts[i], o, lora);
+    return out;
+  }
+  for (std::size_t i = 0; i < prompts.size(); ++i)
+    if (prompts[i].empty()) throw std::invalid_argument("gpta::nn::generate_batch: prompt " + std::to_string(i) + " is empty");
+  std::vector<qwen2_kv_cache<Scalar>> caches(prompts.size());
+  row_matrix<Scalar> z(static_cast<Eigen::Index>(prompts.size()), model.config().vocab_size);
+  const std::size_t chunk = std::max<std::size_t>(prefill_batch, 1);
+  for (std::size_t first = 0; first < prompts.size(); first += chunk) {
+    std::vector<qwen2_kv_cache<Scalar>*> cs;
+    qwen2_sequences seqs;
+    for (std::size_t i = first; i < std::min(prompts.size(), first + chunk); ++i) {
+      cs.push_back(&caches[i]);
+      seqs.push_back(prompts[i]);
+    }
+    z.middleRows(static_cast<Eigen::Index>(first), static_cast<Eigen::Index>(cs.size())) = model.extend_many(cs, seqs, lora);
+  }
+  std::vector<std::size_t> going(prompts.size());
+  for (std::size_t i = 0; i < going.size(); ++i) going[i] = i;
+  std::vector<Eigen::Index> row_of(prompts.size());
+  for (std::size_t i = 0; i < row_of.size(); ++i) row_of[i] = static_cast<Eigen::Index>(i);
+  while (!going.empty()) {
+    std::vector<std::size_t> still;
+    for (const std::size_t i : going) {
+      auto row = z.row(row_of[i]);
+      detail::shape_logits(row, out[i], o);
+      Eigen::Index arg = 0;
+      row.maxCoeff(&arg);
+      const auto id = static_cast<std::int32_t>(arg);
+      out[i].push_back(id);
+      if (out[i].size() < o.max_new_tokens && !o.is_stop(id))
+        still.push_back(i);
+      else
+        caches[i] = {};  // finished: its keys and values are not needed any more
+    }
+    going = std::move(still);
+    if (going.empty()) break;
+    std::vector<qwen2_kv_cache<Scalar>*> cs;
+    qwen2_sequences last;
+    for (std::size_t k = 0; k < going.size(); ++k) {
+      cs.push_back(&caches[going[k]]);
+      last.push_back({out[going[k]].back()});
+      row_of[going[k]] = static_cast<Eigen::Index>(k);
+    }
+    z = model.extend_many(cs, last, lora);
+  }
+  return out;
 }
 
 }  // namespace gpta::nn
