@@ -150,7 +150,7 @@ int main(int argc, char** argv) {
     double a0 = 0, a1 = 0;
     for (std::size_t i = 0; i < dev.size(); ++i) a0 += results[0].correct[i], a1 += results[c + 1].correct[i];
     std::printf("  candidate %zu on the whole pool: accuracy %+.4f, paired loss gain %+.5f (se %.5f)\n", c + 1,
-                (a1 - a0) / static_cast<double>(dev.size()), g.mean, g.se);
+                (a1 - a0) / static_cast<double>(dev.size()), g.mean, g.standard_error);
   };
   for (std::size_t c = 0; c < candidates.size(); ++c) full(c);
   std::printf("accuracy rule:    decisions {%s}; flip rate %.3f\n", describe(by_accuracy).c_str(), flip_rate(by_accuracy));
