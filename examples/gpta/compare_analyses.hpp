@@ -4,6 +4,7 @@
 // over every round of every run that asked the TA, with TA accuracy by round index.
 #pragma once
 
+#include <cmath>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -15,6 +16,12 @@
 #include "plot.hpp"
 
 namespace gpta::cli {
+
+/// A number for compare.json: NaN and infinities (an undefined interval, a constant series) are
+/// not JSON, so they are written as null.
+[[nodiscard]] inline boost::json::value json_number(double v) {
+  return std::isfinite(v) ? boost::json::value(v) : boost::json::value(nullptr);
+}
 
 struct analysis_report {
   boost::json::value record;       ///< for compare.json (null when there is nothing to report)
@@ -33,13 +40,13 @@ struct analysis_report {
     const paired_comparison c = compare_paired(it->second, base->second);
     const paired_difference& d = c.seeds;
     boost::json::object rec{{"strategy", s},       {"baseline", baseline},
-                            {"seeds", d.n},        {"mean_difference", d.mean},
-                            {"ci95", boost::json::array{d.ci_low, d.ci_high}}, {"p_seeds", d.p_two_sided}};
+                            {"seeds", d.n},        {"mean_difference", json_number(d.mean)},
+                            {"ci95", boost::json::array{json_number(d.ci_low), json_number(d.ci_high)}}, {"p_seeds", json_number(d.p_two_sided)}};
     char line[240];
     if (c.examples) {
       const bootstrap_result& b = *c.examples;
-      rec["bootstrap"] = {{"examples", b.n}, {"difference", b.observed}, {"ci95", boost::json::array{b.ci_low, b.ci_high}},
-                          {"p", b.p_value},  {"resamples", b.resamples}};
+      rec["bootstrap"] = {{"examples", b.n}, {"difference", json_number(b.observed)}, {"ci95", boost::json::array{json_number(b.ci_low), json_number(b.ci_high)}},
+                          {"p", json_number(b.p_value)},  {"resamples", b.resamples}};
       std::snprintf(line, sizeof line, "%-11s %+8.4f [%+.4f, %+.4f] %6.3f%-2s   %6zu %+8.4f [%+.4f, %+.4f] %7.4f%-2s",
                     s.c_str(), d.mean, d.ci_low, d.ci_high, d.p_two_sided, significance_mark(d.p_two_sided).c_str(), b.n,
                     b.observed, b.ci_low, b.ci_high, b.p_value, significance_mark(b.p_value).c_str());
@@ -61,13 +68,15 @@ struct analysis_report {
   const ta_gain_analysis a = analyse_ta_gain(runs);
   if (a.ta_accuracy_by_round.empty()) return out;  // no run asked the TA after a round
   const auto obj = [](const correlation_result& c) {
-    return boost::json::object{{"r", c.r}, {"ci95", boost::json::array{c.ci_low, c.ci_high}}, {"p", c.p_two_sided}};
+    return boost::json::object{{"r", json_number(c.r)},
+                               {"ci95", boost::json::array{json_number(c.ci_low), json_number(c.ci_high)}},
+                               {"p", json_number(c.p_two_sided)}};
   };
   boost::json::array rounds;
   std::string per_round;
   for (std::size_t i = 0; i < a.ta_accuracy_by_round.size(); ++i) {
     const mean_spread& m = a.ta_accuracy_by_round[i];
-    rounds.push_back({{"round", i}, {"runs", m.n}, {"mean", m.mean}, {"sd", m.sd}});
+    rounds.push_back({{"round", i}, {"runs", m.n}, {"mean", json_number(m.mean)}, {"sd", json_number(m.sd)}});
     char b[80];
     std::snprintf(b, sizeof b, "  round %zu: %.2f ± %.2f (%zu runs)", i + 1, m.mean, m.sd, m.n);
     per_round += b;
@@ -75,11 +84,17 @@ struct analysis_report {
   out.record = boost::json::object{{"pairs", a.ta_accuracy.size()}, {"pearson", obj(a.pearson)},
                                    {"spearman", obj(a.spearman)}, {"ta_accuracy_by_round", rounds}};
   char line[260];
-  std::snprintf(line, sizeof line,
-                "TA accuracy after round r vs the dev change of round r+1 (%zu pairs): Pearson %+.2f [%+.2f, %+.2f] "
-                "p %.3f; Spearman %+.2f [%+.2f, %+.2f] p %.3f",
-                a.ta_accuracy.size(), a.pearson.r, a.pearson.ci_low, a.pearson.ci_high, a.pearson.p_two_sided,
-                a.spearman.r, a.spearman.ci_low, a.spearman.ci_high, a.spearman.p_two_sided);
+  if (std::isnan(a.pearson.r))
+    std::snprintf(line, sizeof line,
+                  "TA accuracy after round r vs the dev change of round r+1 (%zu pairs): no correlation defined "
+                  "(fewer than 2 pairs, or one side constant)",
+                  a.ta_accuracy.size());
+  else
+    std::snprintf(line, sizeof line,
+                  "TA accuracy after round r vs the dev change of round r+1 (%zu pairs): Pearson %+.2f [%+.2f, %+.2f] "
+                  "p %.3f; Spearman %+.2f [%+.2f, %+.2f] p %.3f",
+                  a.ta_accuracy.size(), a.pearson.r, a.pearson.ci_low, a.pearson.ci_high, a.pearson.p_two_sided,
+                  a.spearman.r, a.spearman.ci_low, a.spearman.ci_high, a.spearman.p_two_sided);
   out.lines.push_back(line);
   out.lines.push_back("TA accuracy by round (mean ± sd over runs):" + per_round);
   return out;

@@ -167,10 +167,12 @@ void add_sampled(std::vector<entry<T>>& out, nn::parameter_store<T>& params, con
   out.insert(out.end(), pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(count));
 }
 
-// Double: central differences at h = 1e-6 agree with an exact gradient to ~1e-9 here (rounding
-// ~1e-16 / 1e-6, truncation ~h^2); a 1e-4 relative error of the analytic gradient must show.
+// Double: at h = 1e-5 the central difference's rounding (~1e-16 x loss / h) and truncation (~h^2)
+// both stay near 1e-10 absolute, so an exact gradient shows gradient_rel_err <~ 1e-7 here (h = 1e-6
+// lets rounding reach 6e-7 on the smallest hidden-state entries); a 1e-4 relative error of the
+// analytic gradient gives 5e-5 and must fail the 1e-6 bound.
 constexpr double double_tolerance = 1e-6;
-constexpr double double_step = 1e-4;
+constexpr double double_step = 1e-5;
 
 void expect_double_check(const fd_result& r, const fd_result& wrong, const std::string& what) {
   BOOST_TEST_MESSAGE(what << ": " << r.checked << " entries, " << r.nonzero << " nonzero, worst rel " << r.worst
@@ -256,6 +258,8 @@ BOOST_AUTO_TEST_CASE(loss_gradient_wrt_head_parameters_and_hidden_states) {
   BOOST_TEST(d_hidden.middleRows(batch.row(2, batch.lengths[2]), batch.seq_len - batch.lengths[2]).norm() == 0.0);
   // The [CLS] row of the [CLS]-target window does receive gradient (its target is real).
   BOOST_TEST(d_hidden.row(batch.row(1, 0)).norm() > 0.0);
+  // The bias shifts every position's start (end) logit alike: the softmax over positions is blind to it.
+  BOOST_TEST(params.grad(*params.find("qa_outputs.bias")).cwiseAbs().maxCoeff() < 1e-12);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -327,11 +331,13 @@ BOOST_AUTO_TEST_SUITE_END()
 // train_step with learning_rate 0 and no clipping is one: it leaves the gradient of the step's
 // loss in parameters().grads() and the parameters unchanged (restored from a snapshot anyway).
 //
-// Float tolerance: the float forward's loss carries a rounding error of ~1e-6 absolute, which a
-// step h turns into ~1e-6 / h in the derivative; the 5-point stencil at h = 2^-6 keeps truncation
-// negligible and that noise ~1e-4, against gradients of ~1e-2 .. 1. gradient_rel_err (floor
-// 1e-3) then stays ~1e-3; 2e-2 is the bound, still far below what a wrong gradient gives (a
-// missing factor 1/2 is 0.33, a 10% error 0.05 - shown below with the analytic values x 1.1).
+// Float tolerance: the float forward's loss carries a rounding error of ~1e-7 absolute, which a
+// step h turns into ~1e-7 / h in the derivative; the 5-point stencil at h = 2^-5 keeps truncation
+// (O(h^4)) below that, so the numeric derivative is good to ~5e-6 absolute (measured: halving h
+// makes it worse, doubling it lets truncation show). The smallest gradients checked are ~2e-4
+// (attention keys), where that is gradient_rel_err ~1e-2; the worst measured over five seeds of
+// the parameters is 3.5e-3 .. 9.3e-3. 2e-2 is the bound, still below what a wrong gradient gives (a
+// missing factor 1/2 is 0.33, a 10% error 0.048 - shown below with the analytic values x 1.1).
 namespace {
 
 constexpr double float_tolerance = 2e-2;
@@ -386,11 +392,13 @@ BOOST_AUTO_TEST_CASE(span_student_train_step_gradient) {
   BOOST_TEST(std::abs(step_loss - loss()) < 1e-5);
 
   std::vector<entry<float>> p;
-  add_slot(p, s.parameters(), "qa_outputs.weight");
+  // A sample of each part (the head's own gradients are checked in full, in double, above): the
+  // unit-test budget under the sanitizers is seconds, and 5-point differences cost 4 passes each.
+  add_sampled(p, s.parameters(), "qa_outputs.weight", 6, 40);
   add_slot(p, s.parameters(), "qa_outputs.bias");
-  add_sampled(p, s.parameters(), "encoder.layer.1.", 20, 41);
-  add_sampled(p, s.parameters(), "encoder.layer.0.", 6, 42);
-  add_sampled(p, s.parameters(), "embeddings.", 4, 43);
+  add_sampled(p, s.parameters(), "encoder.layer.1.", 8, 41);
+  add_sampled(p, s.parameters(), "encoder.layer.0.", 4, 42);
+  add_sampled(p, s.parameters(), "embeddings.", 2, 43);
   expect_float_check(central_difference(p, loss, float_step, true),
                      central_difference(p, loss, float_step, true, 1.1), "span student");
 }
@@ -416,10 +424,10 @@ BOOST_AUTO_TEST_CASE(choice_student_train_step_gradient) {
   BOOST_TEST(std::abs(step_loss - loss()) < 1e-5);
 
   std::vector<entry<float>> p;
-  add_slot(p, s.parameters(), "classifier.weight");
-  add_sampled(p, s.parameters(), "encoder.layer.1.", 20, 51);
-  add_sampled(p, s.parameters(), "encoder.layer.0.", 6, 52);
-  add_sampled(p, s.parameters(), "embeddings.", 4, 53);
+  add_sampled(p, s.parameters(), "classifier.weight", 6, 50);
+  add_sampled(p, s.parameters(), "encoder.layer.1.", 8, 51);
+  add_sampled(p, s.parameters(), "encoder.layer.0.", 4, 52);
+  add_sampled(p, s.parameters(), "embeddings.", 2, 53);
   expect_float_check(central_difference(p, loss, float_step, true),
                      central_difference(p, loss, float_step, true, 1.1), "choice student");
   // The classifier bias cancels in the softmax over options.
