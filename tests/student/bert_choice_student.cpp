@@ -54,17 +54,6 @@ gpta::bert_choice_student tiny_student(std::uint64_t seed = 1, bool dropout = fa
   return gpta::bert_choice_student(config, std::move(tok), tiny_options(seed, dropout));
 }
 
-gpta::choice_example example(std::string article, std::string question, std::vector<std::string> options, int label,
-                             std::string id = "p:0") {
-  gpta::choice_example e;
-  e.id = std::move(id);
-  e.passage_id = "p";
-  e.article = std::move(article);
-  e.question = std::move(question);
-  e.options = std::move(options);
-  e.label = label;
-  return e;
-}
 
 std::string count_article(std::size_t n) {
   std::string s;
@@ -77,10 +66,10 @@ std::string count_article(std::size_t n) {
 
 std::vector<gpta::choice_example> colours() {
   const std::string a = "the sky is blue . the grass is green .", b = "the snow is white . the sun is yellow .";
-  return {example(a, "the sky is _ .", {"red", "blue", "green", "black"}, 1, "a:0"),
-          example(a, "what colour is the grass ?", {"red", "blue", "green", "black"}, 2, "a:1"),
-          example(b, "the snow is _ .", {"white", "yellow", "red", "blue"}, 0, "b:0"),
-          example(b, "what colour is the sun ?", {"black", "red", "white", "yellow"}, 3, "b:1")};
+  return {gpta::test::make_choice_example(a, "the sky is _ .", {"red", "blue", "green", "black"}, 1, "a:0"),
+          gpta::test::make_choice_example(a, "what colour is the grass ?", {"red", "blue", "green", "black"}, 2, "a:1"),
+          gpta::test::make_choice_example(b, "the snow is _ .", {"white", "yellow", "red", "blue"}, 0, "b:0"),
+          gpta::test::make_choice_example(b, "what colour is the sun ?", {"black", "red", "white", "yellow"}, 3, "b:1")};
 }
 
 }  // namespace
@@ -103,7 +92,7 @@ BOOST_AUTO_TEST_CASE(options_fill_cloze_blanks_or_follow_the_question) {
 
 BOOST_AUTO_TEST_CASE(only_the_article_is_cut_and_the_prefix_keeps_its_budget) {
   const auto tok = tiny_tokenizer();
-  const auto e = example(count_article(20), "what colour ?", {"red", "blue sky", "green", "black"}, 0);
+  const auto e = gpta::test::make_choice_example(count_article(20), "what colour ?", {"red", "blue sky", "green", "black"}, 0);
   const std::vector<int> prefix = gpta::prefix_pieces(tok, "p q r", 2);
   const auto enc = gpta::encode_choice_example(tok, prefix, e, 16);
   BOOST_TEST_REQUIRE(enc.options.size() == 4u);
@@ -130,7 +119,7 @@ BOOST_AUTO_TEST_CASE(only_the_article_is_cut_and_the_prefix_keeps_its_budget) {
   BOOST_TEST(enc.options[1].input_ids[7] == *tok.token_id("sky"));
 
   // A short article is not cut.
-  const auto short_article = gpta::encode_choice_example(tok, prefix, example("x0 x1", "what ?", {"a", "b"}, 0), 16);
+  const auto short_article = gpta::encode_choice_example(tok, prefix, gpta::test::make_choice_example("x0 x1", "what ?", {"a", "b"}, 0), 16);
   BOOST_TEST(short_article.kept_article[0] == 2u);
   BOOST_TEST(short_article.options[0].input_ids.size() == 1u + 2u + 3u + 1u + 2u + 1u);  // "a" is one [UNK]
 

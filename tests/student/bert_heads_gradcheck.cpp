@@ -39,28 +39,7 @@ gt::wordpiece_tokenizer tiny_tokenizer() {
   return gt::wordpiece_tokenizer::from_tokens(v);
 }
 
-gpta::span_example span_ex(std::string question, std::string context, const std::string& answer, std::string id) {
-  gpta::span_example e;
-  e.id = std::move(id);
-  e.question = std::move(question);
-  e.context = std::move(context);
-  const std::size_t at = e.context.find(answer);
-  BOOST_TEST_REQUIRE(at != std::string::npos);
-  e.answers.push_back({answer, at, gpta::data::char_offset_of(e.context, at)});
-  return e;
-}
 
-gpta::choice_example choice_ex(std::string article, std::string question, std::vector<std::string> options, int label,
-                               std::string id) {
-  gpta::choice_example e;
-  e.id = std::move(id);
-  e.passage_id = "p";
-  e.article = std::move(article);
-  e.question = std::move(question);
-  e.options = std::move(options);
-  e.label = label;
-  return e;
-}
 
 // 20 context pieces: at max_length 24 with a two-piece question, two windows of 19 pieces
 // starting at pieces 0 and 8. "paris" (piece 3) lies in the first window only, so the second
@@ -205,9 +184,9 @@ BOOST_AUTO_TEST_CASE(loss_gradient_wrt_head_parameters_and_hidden_states) {
   const auto tok = tiny_tokenizer();
   const auto o = span_options();
   const std::vector<int> prefix = gpta::prefix_pieces(tok, "p q", o.prefix_budget);
-  const auto long_enc = gpta::encode_span_example(tok, prefix, span_ex("where alice", people, "paris", "a"), o);
+  const auto long_enc = gpta::encode_span_example(tok, prefix, gpta::test::make_span_example("where alice", people, "paris", "a"), o);
   const auto short_enc =
-      gpta::encode_span_example(tok, prefix, span_ex("where dave", "dave lives in berlin", "berlin", "b"), o);
+      gpta::encode_span_example(tok, prefix, gpta::test::make_span_example("where dave", "dave lives in berlin", "berlin", "b"), o);
   BOOST_TEST_REQUIRE(long_enc.windows.size() == 2u);
   BOOST_TEST_REQUIRE(short_enc.windows.size() == 1u);
   BOOST_TEST_REQUIRE((long_enc.answer_window == std::optional<std::size_t>(0)));
@@ -276,7 +255,7 @@ void check_choice_head(nn::bert_pooling pooling, std::size_t options, int label,
   const std::vector<std::string> all{"blue", "green grass", "red", "black sky is black"};
   const std::vector<std::string> opts(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(options));
   const auto enc = gpta::encode_choice_example(
-      tok, prefix, choice_ex("the sky is blue . the grass is green .", "the sky is _ .", opts, label, "a:0"), 24);
+      tok, prefix, gpta::test::make_choice_example("the sky is blue . the grass is green .", "the sky is _ .", opts, label, "a:0"), 24);
   const nn::bert_batch batch = nn::make_bert_batch(enc.options, tok.pad_id());
   BOOST_TEST_REQUIRE(batch.batch_size == static_cast<Eigen::Index>(options));
   BOOST_TEST_REQUIRE(*std::min_element(batch.lengths.begin(), batch.lengths.end()) < batch.seq_len);
@@ -374,8 +353,8 @@ BOOST_AUTO_TEST_CASE(span_student_train_step_gradient) {
   auto tok = tiny_tokenizer();
   gpta::bert_span_student s(gpta::test::tiny_bert_config(tok.vocab_size()), tok, o);
   prepare_for_gradcheck(s);
-  const std::vector<gpta::span_example> batch{span_ex("where alice", people, "paris", "a"),
-                                              span_ex("where dave", "dave lives in berlin", "berlin", "b")};
+  const std::vector<gpta::span_example> batch{gpta::test::make_span_example("where alice", people, "paris", "a"),
+                                              gpta::test::make_span_example("where dave", "dave lives in berlin", "berlin", "b")};
   const std::string prefix = "p q";
   std::vector<double> windows;
   for (const auto& e : batch) windows.push_back(static_cast<double>(s.encode(e, prefix).loss_windows(true).size()));
@@ -412,9 +391,9 @@ BOOST_AUTO_TEST_CASE(choice_student_train_step_gradient) {
   gpta::bert_choice_student s(gpta::test::tiny_bert_config(tok.vocab_size()), tok, o);
   prepare_for_gradcheck(s);
   const std::vector<gpta::choice_example> batch{
-      choice_ex("the sky is blue . the grass is green .", "the sky is _ .", {"red", "blue", "green grass", "black"}, 1,
+      gpta::test::make_choice_example("the sky is blue . the grass is green .", "the sky is _ .", {"red", "blue", "green grass", "black"}, 1,
                 "a:0"),
-      choice_ex("alice lives in paris .", "where alice ?", {"rome", "london", "berlin", "paris"}, 3, "b:0")};
+      gpta::test::make_choice_example("alice lives in paris .", "where alice ?", {"rome", "london", "berlin", "paris"}, 3, "b:0")};
   const std::string prefix = "p q";
   auto loss = [&] { return s.loss(batch, prefix); };
 

@@ -46,16 +46,6 @@ gpta::bert_span_student_options window_options() {
   return o;
 }
 
-gpta::span_example example(std::string question, std::string context, std::string answer, std::string id = "q") {
-  gpta::span_example e;
-  e.id = std::move(id);
-  e.question = std::move(question);
-  e.context = std::move(context);
-  const std::size_t at = e.context.find(answer);
-  BOOST_TEST_REQUIRE(at != std::string::npos);
-  e.answers.push_back({answer, at, gpta::data::char_offset_of(e.context, at)});
-  return e;
-}
 
 std::string count_context(int n) {
   std::string s;
@@ -84,24 +74,24 @@ gpta::bert_span_student tiny_student(std::uint64_t seed = 1) {
 // Four people, four cities, one paragraph of 20 pieces: two windows of 18 at max_length 24.
 std::vector<gpta::span_example> people() {
   const std::string c = "alice lives in paris . bob lives in rome . carol lives in london . dave lives in berlin .";
-  return {example("where alice", c, "paris", "a"), example("where bob", c, "rome", "b"),
-          example("where carol", c, "london", "c"), example("where dave", c, "berlin", "d")};
+  return {gpta::test::make_span_example("where alice", c, "paris", "a"), gpta::test::make_span_example("where bob", c, "rome", "b"),
+          gpta::test::make_span_example("where carol", c, "london", "c"), gpta::test::make_span_example("where dave", c, "berlin", "d")};
 }
 
 // Four paragraphs to memorise; the third is two windows with the answer in the second only.
 std::vector<gpta::span_example> memorise() {
-  return {example("where alice", "alice lives in paris . bob lives in rome .", "paris", "a"),
-          example("where carol", "carol lives in london .", "london", "b"),
-          example("where alice", "dave lives in berlin . bob lives in rome . carol lives in london . alice lives in zurich .",
+  return {gpta::test::make_span_example("where alice", "alice lives in paris . bob lives in rome .", "paris", "a"),
+          gpta::test::make_span_example("where carol", "carol lives in london .", "london", "b"),
+          gpta::test::make_span_example("where alice", "dave lives in berlin . bob lives in rome . carol lives in london . alice lives in zurich .",
                   "zurich", "c"),
-          example("what cafe", "the cafe in zurich costs .", "cafe in zurich", "d")};
+          gpta::test::make_span_example("what cafe", "the cafe in zurich costs .", "cafe in zurich", "d")};
 }
 
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(windows_cover_the_context_with_the_stride_overlap_and_exact_sequences) {
   const auto tok = tiny_tokenizer();
-  const auto e = example("who ?", count_context(20), "x4 x5");
+  const auto e = gpta::test::make_span_example("who ?", count_context(20), "x4 x5");
   const std::vector<int> prefix = gpta::prefix_pieces(tok, "p q r", 2);
   BOOST_TEST(prefix.size() == 2u);  // the prefix is cut to its budget first
   const auto enc = gpta::encode_span_example(tok, prefix, e, window_options());
@@ -144,23 +134,23 @@ BOOST_AUTO_TEST_CASE(windows_cover_the_context_with_the_stride_overlap_and_exact
   BOOST_TEST(enc.loss_windows(false) == std::vector<std::size_t>{1});
 
   // x7 lies in windows 1 ([3, 8), no piece after it) and 2 ([6, 11)): the one with more context.
-  const auto e7 = gpta::encode_span_example(tok, prefix, example("who ?", count_context(20), "x7"), window_options());
+  const auto e7 = gpta::encode_span_example(tok, prefix, gpta::test::make_span_example("who ?", count_context(20), "x7"), window_options());
   BOOST_TEST(*e7.answer_window == 2u);
   BOOST_TEST(e7.target(2).first == 7);
   BOOST_TEST(e7.target(1).first == 10);  // the overlap holds it too
 
   // A short context is one window; the last window of a long one ends at the last piece.
-  const auto last = gpta::encode_span_example(tok, prefix, example("who", count_context(18), "x17"), window_options());
+  const auto last = gpta::encode_span_example(tok, prefix, gpta::test::make_span_example("who", count_context(18), "x17"), window_options());
   // head 5, room 6: windows [0,6), [3,9), [6,12), [9,15), [12,18).
   BOOST_TEST(last.windows.size() == 5u);
   BOOST_TEST(last.windows.back().first_piece + last.windows.back().piece_count == 18u);
   BOOST_TEST(*last.answer_window == 4u);
-  const auto one = gpta::encode_span_example(tok, prefix, example("who", "x1 x2", "x2"), window_options());
+  const auto one = gpta::encode_span_example(tok, prefix, gpta::test::make_span_example("who", "x1 x2", "x2"), window_options());
   BOOST_TEST(one.windows.size() == 1u);
   BOOST_TEST(one.windows[0].sequence.input_ids.size() == 5u + 2u + 1u);
 
   // No prefix and no question: [CLS] [SEP] context [SEP].
-  const auto bare = gpta::encode_span_example(tok, {}, example("", "x1 x2", "x1"), window_options());
+  const auto bare = gpta::encode_span_example(tok, {}, gpta::test::make_span_example("", "x1 x2", "x1"), window_options());
   BOOST_TEST(bare.windows[0].context_position == 2u);
   BOOST_TEST(bare.target(0).first == 2);
 }
@@ -169,7 +159,7 @@ BOOST_AUTO_TEST_CASE(offsets_map_back_to_exact_bytes_with_accents_and_unknown_wo
   const auto tok = tiny_tokenizer();
   // "é" and "ü" are two bytes each; "3€" is one [UNK] word; "costs" is cost + ##s.
   const std::string c = "The café in Zürich costs 3€.";
-  const auto enc = gpta::encode_span_example(tok, {}, example("where", c, "Zürich"), window_options());
+  const auto enc = gpta::encode_span_example(tok, {}, gpta::test::make_span_example("where", c, "Zürich"), window_options());
   const std::vector<gt::token_offset> want{{0, 3}, {4, 9}, {10, 12}, {13, 20}, {21, 25}, {25, 26}, {27, 31}, {31, 32}};
   BOOST_TEST_REQUIRE(enc.pieces.size() == want.size());
   for (std::size_t i = 0; i < want.size(); ++i) BOOST_TEST((enc.pieces[i] == want[i]), "piece " << i);
@@ -191,7 +181,7 @@ BOOST_AUTO_TEST_CASE(offsets_map_back_to_exact_bytes_with_accents_and_unknown_wo
 
   // Decomposed accents: the combining mark (dropped by the normaliser) stays with its letter.
   const std::string d = "the cafe\xCC\x81 in zurich";
-  const auto dec = gpta::encode_span_example(tok, {}, example("where", d, "cafe\xCC\x81"), window_options());
+  const auto dec = gpta::encode_span_example(tok, {}, gpta::test::make_span_example("where", d, "cafe\xCC\x81"), window_options());
   BOOST_TEST((dec.pieces[1] == gt::token_offset{4, 8}));
   BOOST_TEST(text_of(dec, {1, 1}, d) == "cafe\xCC\x81");
   BOOST_TEST(text_of(dec, {1, 2}, d) == "cafe\xCC\x81 in");
@@ -317,7 +307,7 @@ BOOST_AUTO_TEST_CASE(snapshot_restore_replays_steps_exactly) {
 }
 
 BOOST_AUTO_TEST_CASE(unanswerable_examples_train_towards_cls_or_are_skipped) {
-  auto blank = example("where", "alice lives in paris .", "paris");
+  auto blank = gpta::test::make_span_example("where", "alice lives in paris .", "paris");
   blank.answers[0] = {" ", 5, 5};  // whitespace: no piece
   auto none = blank;
   none.answers.clear();
