@@ -1,5 +1,6 @@
 // `gpta train` (one strategy, one seed) and `gpta compare` (strategies x seeds on the same splits).
 #include <algorithm>
+#include <map>
 #include <filesystem>
 #include <memory>
 #include <iostream>
@@ -38,6 +39,7 @@ int cmd_train(const std::vector<std::string>& args) {
   if (er.exposure)
     std::cout << "training examples that reached the TA: " << er.exposure->examples_exposed << " ("
               << er.exposure->requests << " requests audited, " << er.exposure->refused << " refused)\n";
+  for (const auto& e : er.file_evals) print_file_eval(std::cout, e);
   std::cout << "record: " << (c.out / "run.json").string() << "\n";
   if (auto png = write_plot(c.out, {{c.strategy, {&r}}}, c.task + ": " + c.strategy + ", seed " + std::to_string(c.seed)))
     std::cout << "plot: " << png->string() << "\n";
@@ -54,17 +56,8 @@ int cmd_compare(const std::vector<std::string>& args) {
     return 0;
   }
   const experiment_config base = read_experiment_flags(p);
-  const std::vector<std::string> strategies = p.list("strategies");
-  std::vector<std::uint64_t> seeds;
-  for (const auto& s : p.list("seeds")) {
-    arg_parser one("compare");
-    one.option("seeds", "");
-    one.parse({"--seeds", s});
-    seeds.push_back(one.integer<std::uint64_t>("seeds"));
-  }
-  for (const auto& s : strategies)
-    if (std::find(all_strategies.begin(), all_strategies.end(), s) == all_strategies.end())
-      throw usage_error("flag --strategies: '" + s + "' is not one of " + joined(all_strategies, "|"));
+  const std::vector<std::string> strategies = read_strategies(p);
+  const std::vector<std::uint64_t> seeds = read_integers(p, "seeds");
 
   boost::json::array rows;
   std::vector<std::string> lines, ta_lines;
@@ -74,6 +67,10 @@ int cmd_compare(const std::vector<std::string>& args) {
   plot_series series;
   experiment_cache cache;  // one base model for every run
   const bool summarization = kind_of(base.task) == task_kind::summarization;
+  // --eval-file: per file, per strategy, each seed's score on it (and the metric's name).
+  std::map<std::string, std::map<std::string, std::vector<double>>> file_scores;
+  std::map<std::string, std::size_t> file_counts;
+  std::string file_metric;
   // The two or three test figures of a run: accuracy and macro-F1, or ROUGE-1/2/L F1.
   const auto figures = [&](const eval_result& e) {
     if (!summarization) return std::vector<double>{e.accuracy, e.macro_f1};
@@ -103,6 +100,14 @@ int cmd_compare(const std::vector<std::string>& args) {
       std::cerr << "gpta compare: " << strategy << ", seed " << seed << "\n";
       experiment_result er = run_experiment(c, cache);
       if (er.exposure) exposed += er.exposure->examples_exposed;
+      boost::json::array evals;
+      for (const auto& e : er.file_evals) {
+        file_scores[e.file.string()][strategy].push_back(e.result.score);
+        file_counts[e.file.string()] = e.result.count;
+        file_metric = e.result.metric;
+        evals.push_back({{"file", e.file.string()}, {"metric", e.result.metric}, {"score", e.result.score},
+                         {"count", e.result.count}});
+      }
       results.push_back(std::make_unique<run_result>(std::move(er.run)));
       const run_result& r = *results.back();
       if (r.ta_accuracy) ta_acc.push_back(*r.ta_accuracy);
@@ -123,7 +128,8 @@ int cmd_compare(const std::vector<std::string>& args) {
                       {"ta_accuracy", r.ta_accuracy ? boost::json::value(*r.ta_accuracy) : boost::json::value()},
                       {"examples_exposed", er.exposure ? er.exposure->examples_exposed : 0},
                       {"ta_stats", boost::json::value_from(r.ta_stats)}, {"ta_model", r.ta_model},
-                      {"empty_prefix_reason", r.empty_prefix_reason}, {"run", c.out.string()}});
+                      {"empty_prefix_reason", r.empty_prefix_reason}, {"eval_files", evals},
+                      {"run", c.out.string()}});
     }
     std::vector<mean_sd> fig_summary;
     for (const auto& v : figs) fig_summary.push_back(summarize(v));
@@ -174,6 +180,19 @@ int cmd_compare(const std::vector<std::string>& args) {
     for (const auto& l : paired.lines) std::cout << l << "\n";
   }
   for (const auto& l : corr.lines) std::cout << l << "\n";
+  for (const auto& [file, by_strategy] : file_scores) {
+    std::cout << "on " << file << " (" << file_counts[file] << " examples, --eval-file), " << file_metric
+              << " of each run's best prefix and weights:\n";
+    for (const auto& s : strategies) {
+      const auto it = by_strategy.find(s);
+      if (it == by_strategy.end()) continue;
+      const mean_sd m = summarize(it->second);
+      char line[160];
+      std::snprintf(line, sizeof line, "%-11s %5zu  %s ± %s", s.c_str(), it->second.size(), fixed(m.mean).c_str(),
+                    fixed(m.sd).c_str());
+      std::cout << line << "\n";
+    }
+  }
   if (summarization) {
     const auto [name, lead] = lead_baseline(base);
     std::vector<mean_sd> v;

@@ -26,216 +26,20 @@
 #include <gpta/student/lm_classifier.hpp>
 #include <gpta/student/lm_summarizer.hpp>
 #include <gpta/train/prefix_repository.hpp>
-// The student on the Thrust backend, where this (host) compiler can build the configured system.
-#if defined(GPTA_THRUST_DEVICE_OMP) || defined(GPTA_THRUST_DEVICE_CPP)
-#define GPTA_CLI_THRUST_STUDENT 1
-#include <gpta/backend/thrust_bert_student.hpp>
-#endif
 
 #include "cli.hpp"
+#include "eval_files.hpp"
+#include "experiment_config.hpp"
 #include "students.hpp"
 #include "tasks.hpp"
 #include "ta.hpp"
 
 namespace gpta::cli {
 
-struct experiment_config {
-  std::string task = "sst2";
-  std::string student = "bow";
-  std::string backend = "host";  ///< minilm: host (Eigen) or thrust (GPTA_THRUST_DEVICE's system)
-  std::string strategy = "none";
-  std::string prefix;  ///< for --strategy fixed
-  std::filesystem::path data_dir;
-  std::size_t k_per_class = 16;
-  std::size_t dev_per_class = 32;
-  std::size_t test_size = 1000;
-  std::uint64_t split_seed = 0;
-  std::uint64_t seed = 1;
-  std::filesystem::path out;
-  trainer_options trainer;
-  student::bow_options bow;
-  bert_student_options bert;
-  std::filesystem::path minilm_dir;  ///< pretrained checkpoint folder ($GPTA_MINILM_DIR)
-  lm_classifier_options lm;          ///< qwen0.5b (labels come from the task unless --label-words)
-  std::filesystem::path qwen_gguf;   ///< qwen0.5b: the GGUF file ($GPTA_QWEN05B_GGUF)
-  lm_summarizer_options summ;        ///< summarisation tasks (prompt and tuning come from `lm`)
-  std::size_t train_docs = 16, dev_docs = 16, test_docs = 100;  ///< summarisation splits
-  std::size_t train_questions = 64, dev_questions = 256, test_questions = 1024;  ///< reading splits
-  std::size_t min_count = 1;
-  bool resume = false;                     ///< continue the run in `out` from its last complete round
-  std::filesystem::path init_prefix_from;  ///< prefix repository to start from (same domain)
-  std::filesystem::path save_prefix_to;    ///< prefix repository to add the best prefix to
-  ta_config ta;
-
-  [[nodiscard]] boost::json::object to_json() const {
-    return {{"task", task},
-            {"student", student},
-            {"backend", backend},
-            {"strategy", strategy},
-            {"prefix", prefix},
-            {"data_dir", data_dir.string()},
-            {"k_per_class", k_per_class},
-            {"dev_per_class", dev_per_class},
-            {"test_size", test_size},
-            {"split_seed", split_seed},
-            {"seed", seed},
-            {"rounds", trainer.rounds},
-            {"epochs_per_round", trainer.epochs_per_round},
-            {"batch_size", trainer.batch_size},
-            {"learning_rate", learning_rate()},
-            {"max_length", student == "qwen0.5b" ? lm.prompt.max_length : bert.max_length},
-            {"dim", bow.dim},
-            {"prefix_token_budget", trainer.prefix_token_budget},
-            {"init_prefix_from", init_prefix_from.string()},
-            {"candidates", trainer.candidates},
-            {"overlap", trainer.overlap},
-            {"probe_steps", trainer.probe_steps},
-            {"probe_dev_size", trainer.probe_dev_size},
-            {"ta_model", ta.model},
-            {"ta_format", ta.structured ? "schema" : "tags"},
-            {"ta_temperature", ta.temperature},
-            {"qwen_gguf", qwen_gguf.string()},
-            {"lm", gpta::to_json(lm)},
-            {"train_questions", train_questions},
-            {"dev_questions", dev_questions},
-            {"test_questions", test_questions},
-            {"train_docs", train_docs},
-            {"dev_docs", dev_docs},
-            {"test_docs", test_docs},
-            {"summary_tokens", summ.summary_tokens},
-            {"beams", summ.beams},
-            {"no_repeat_ngram", summ.no_repeat_ngram}};
-  }
-
-  [[nodiscard]] double learning_rate() const {
-    if (student == "bow") return static_cast<double>(bow.learning_rate);
-    if (student == "qwen0.5b") return lm.tuning.learning_rate;
-    return bert.learning_rate;
-  }
-};
-
 /// What several runs of one command share: a causal-LM base is loaded (and hashed) once.
 struct experiment_cache {
   std::shared_ptr<student::lm_base_model<float>> lm_base;
 };
-
-/// Declares the flags shared by `train` and `compare`.
-inline void declare_experiment_flags(arg_parser& p) {
-  p.option("task", task_help(), "sst2")
-      .option("student", student_help(), "bow")
-      .option("prefix", "the prefix for --strategy fixed (default: \"" + default_fixed_prefix("sst2") +
-                            "\"; for cnndm \"" + default_fixed_prefix("cnndm") + "\", for xsum \"" +
-                            default_fixed_prefix("xsum") + "\")")
-      .option("data-dir", "datasets folder (default: $GPTA_DATA_DIR or ../shared/datasets)")
-      .option("k-per-class", "training examples per class (low-resource setting)", "16")
-      .option("dev-per-class", "dev examples per class", "32")
-      .option("test-size", "test examples, carved first and shared by every seed", "1000")
-      .option("split-seed", "seed of the test carve", "0")
-      .option("rounds", "rounds T", "3")
-      .option("epochs", "epochs per round E (0: the student is never trained - zero-shot)", "5")
-      .option("batch-size", "batch size", "16")
-      .option("lr", "learning rate (default: 0.05 for bow, 5e-5 for minilm, 2e-4 for qwen0.5b's adapters)")
-      .option("backend", "minilm: where the network runs: host (Eigen) | thrust (the Thrust system GPTA_THRUST_DEVICE selects)", "host")
-      .option("max-length", "minilm, qwen0.5b: sequence length, template, prefix and specials included (default 128; "
-              "640 for summarisation)")
-      .option("train-questions", "squad, race: training questions (split by article / passage)", "64")
-      .option("dev-questions", "squad, race: dev questions (carved first, shared by every seed)", "256")
-      .option("test-questions", "squad, race: test questions (carved first, shared by every seed)", "1024")
-      .option("train-docs", "summarisation: training documents", "16")
-      .option("dev-docs", "summarisation: dev documents (carved first, shared by every seed)", "16")
-      .option("test-docs", "summarisation: test documents (carved first, shared by every seed)", "100")
-      .option("summary-tokens", "summarisation: most summary tokens trained on and written", "96")
-      .option("beams", "summarisation: beam width (1 = greedy)", "1")
-      .option("no-repeat-ngram", "summarisation: no n-gram of this size twice in a summary (0 = off)", "3")
-      .option("qwen-gguf", "qwen0.5b: the GGUF file (default: $GPTA_QWEN05B_GGUF; scripts/install_models.sh path qwen0.5b)")
-      .option("template", "qwen0.5b: prompt template: chatml (the model's own, with its default system turn) | plain", "chatml")
-      .option("label-words", "qwen0.5b: comma-separated answer word per class (default: the task's label names)")
-      .option("lora-rank", "qwen0.5b: LoRA rank", "8")
-      .option("lora-alpha", "qwen0.5b: LoRA alpha (the update is scaled by alpha / rank)", "16")
-      .option("lora-modules", "qwen0.5b: adapted projections, comma-separated from q,k,v,o,gate,up,down (or all)", "q,v")
-      .flag("keep-activations", "qwen0.5b: keep every layer's activations for the backward pass (faster steps, "
-                                "about 20x the activation memory) instead of recomputing them")
-      .option("minilm-dir", "minilm: checkpoint folder (default: $GPTA_MINILM_DIR)")
-      .option("dim", "bow embedding size", "64")
-      .option("prefix-budget", "prefix budget in student tokens", "32")
-      .option("out", "run folder (run.json per run)", "runs/latest")
-      .option("init-prefix-from", "prefix repository (JSON): its best prefix of the task's domain competes in round 0")
-      .option("save-prefix-to", "prefix repository (JSON) to add each run's best prefix to")
-      .option("probe-steps", "training steps of a candidate's probe", "20")
-      .option("probe-dev", "dev examples a probe is scored on", "256")
-      .flag("overlap", "ask the TA while the next round trains (candidates probed one round later)")
-      .flag("quiet", "no progress output");
-  declare_ta_flags(p);
-}
-
-inline experiment_config read_experiment_flags(const arg_parser& p) {
-  experiment_config c;
-  c.task = p.choice("task", task_names());
-  c.student = p.choice("student", student_names());
-  c.prefix = p.has("prefix") ? p.str("prefix") : default_fixed_prefix(c.task);
-  c.data_dir = p.has("data-dir") ? std::filesystem::path(p.str("data-dir")) : data::default_data_dir();
-  c.k_per_class = p.integer<std::size_t>("k-per-class", 1, 100000);
-  c.dev_per_class = p.integer<std::size_t>("dev-per-class", 1, 100000);
-  c.test_size = p.integer<std::size_t>("test-size", 1, 10000000);
-  c.split_seed = p.integer<std::uint64_t>("split-seed");
-  c.trainer.rounds = p.integer<int>("rounds", 1, 1000);
-  c.trainer.epochs_per_round = p.integer<int>("epochs", 0, 100000);
-  c.trainer.batch_size = p.integer<std::size_t>("batch-size", 1, 1 << 20);
-  if (p.has("lr")) {
-    c.bow.learning_rate = static_cast<float>(p.real("lr", 1e-8, 10.0));
-    c.bert.learning_rate = p.real("lr", 1e-8, 10.0);
-    c.lm.tuning.learning_rate = p.real("lr", 1e-8, 10.0);
-  }
-  c.backend = p.choice("backend", {"host", "thrust"});
-  if (c.backend == "thrust" && c.student != "minilm")
-    throw usage_error("flag --backend: 'thrust' needs --student minilm (bow runs on the host)");
-  c.bert.max_length = p.has("max-length") ? p.integer<std::size_t>("max-length", 8, 32768)
-                                           : default_max_length(c.task);
-  if (c.student == "minilm" && c.bert.max_length > 512)
-    throw usage_error("flag --max-length: minilm reads at most 512 tokens");
-  c.train_questions = p.integer<std::size_t>("train-questions", 1, 10000000);
-  c.dev_questions = p.integer<std::size_t>("dev-questions", 1, 10000000);
-  c.test_questions = p.integer<std::size_t>("test-questions", 1, 10000000);
-  c.train_docs = p.integer<std::size_t>("train-docs", 1, 1000000);
-  c.dev_docs = p.integer<std::size_t>("dev-docs", 1, 1000000);
-  c.test_docs = p.integer<std::size_t>("test-docs", 1, 1000000);
-  c.summ.summary_tokens = p.integer<std::size_t>("summary-tokens", 1, 4096);
-  c.summ.beams = p.integer<std::size_t>("beams", 1, 64);
-  c.summ.no_repeat_ngram = p.integer<std::size_t>("no-repeat-ngram", 0, 64);
-  c.minilm_dir = p.get("minilm-dir").value_or(env_or("GPTA_MINILM_DIR", ""));
-  if (c.student == "minilm" && c.minilm_dir.empty())
-    throw usage_error("--student minilm needs --minilm-dir or GPTA_MINILM_DIR (scripts/install_models.sh prints it)");
-  c.qwen_gguf = p.get("qwen-gguf").value_or(env_or("GPTA_QWEN05B_GGUF", ""));
-  if (c.student == "qwen0.5b" && c.qwen_gguf.empty())
-    throw usage_error("--student qwen0.5b needs --qwen-gguf or GPTA_QWEN05B_GGUF (scripts/install_models.sh path qwen0.5b "
-                      "prints it)");
-  try {
-    c.lm.prompt.format = student::parse_lm_template(p.str("template"));
-    c.lm.tuning.lora.modules = nn::parse_lora_modules(p.str("lora-modules"));
-  } catch (const std::invalid_argument& e) {
-    throw usage_error(std::string("flag --template/--lora-modules: ") + e.what());
-  }
-  if (p.has("label-words")) c.lm.labels = p.list("label-words");
-  c.lm.prompt.max_length = c.bert.max_length;
-  c.lm.tuning.lora.rank = p.integer<Eigen::Index>("lora-rank", 1, 4096);
-  c.lm.tuning.lora.alpha = p.real("lora-alpha", 1e-6, 1e6);
-  c.lm.tuning.keep_activations = p.has("keep-activations");
-  c.bow.dim = p.integer<std::size_t>("dim", 1, 4096);
-  c.trainer.prefix_token_budget = p.integer<std::size_t>("prefix-budget", 0, 512);
-  c.bow.prefix_token_budget = c.trainer.prefix_token_budget;
-  c.bert.prefix_budget = c.trainer.prefix_token_budget;
-  c.lm.prompt.prefix_budget = c.trainer.prefix_token_budget;
-  c.trainer.progress = !p.has("quiet");
-  c.trainer.overlap = p.has("overlap");
-  c.trainer.probe_steps = p.integer<std::size_t>("probe-steps", 0, 1000000);
-  c.trainer.probe_dev_size = p.integer<std::size_t>("probe-dev", 1, 10000000);
-  c.out = p.str("out");
-  if (p.has("init-prefix-from")) c.init_prefix_from = p.str("init-prefix-from");
-  if (p.has("save-prefix-to")) c.save_prefix_to = p.str("save-prefix-to");
-  c.trainer.candidates = p.integer<std::size_t>("candidates", 1, 64);
-  c.ta = read_ta_flags(p);
-  return c;
-}
 
 /// A task's splits, for any example type (sentiment: text_example; summarisation: seq2seq_example).
 template <class Example>
@@ -289,10 +93,34 @@ inline experiment_data load_experiment_data(const experiment_config& c) {
 struct experiment_result {
   run_result run;
   std::optional<audit_summary> exposure;  ///< none for strategies that never consult the TA
+  std::vector<file_eval> file_evals;      ///< the best (prefix, weights) on each --eval-file
+  std::optional<eval_result> train_eval;  ///< the best (prefix, weights) on the training split (score_train)
 };
 
+/// Scores the trainer's current (best) weights with `prefix` on each --eval-file, recording each
+/// in the run folder. Sentiment files must have the task's classes.
+template <class Trainer>
+std::vector<file_eval> score_eval_files(const Trainer& t, const experiment_config& c, const std::string& prefix,
+                                        std::size_t num_classes) {
+  std::vector<file_eval> out;
+  for (const auto& f : c.eval_files) {
+    using example = typename Trainer::example_type;
+    const dataset<example> d = load_eval_file<example>(c.task, f, c.eval_format);
+    if constexpr (std::is_same_v<example, text_example>) {
+      if (d.num_classes() != num_classes)
+        throw data_error(errc::bad_label, f, 0,
+                         "has " + std::to_string(d.num_classes()) + " classes, the run's task " + c.task + " " +
+                             std::to_string(num_classes));
+    }
+    file_eval e{f, c.eval_format.empty() ? c.task : c.eval_format, prefix, t.evaluate(d, prefix)};
+    if (!c.out.empty()) record_file_eval(c.out, e);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 template <class Metric, class Student, class Strategy, class Transport = null_transport>
-run_result run_with(Student student, Strategy strategy, const experiment_config& c,
+experiment_result run_with(Student student, Strategy strategy, const experiment_config& c,
                     const basic_experiment_data<typename Student::example_type>& d, Metric metric,
                     Transport transport = {}) {
   trainer_options o = c.trainer;
@@ -328,7 +156,11 @@ run_result run_with(Student student, Strategy strategy, const experiment_config&
               r.strategy, "", ""});
     repo.save(c.save_prefix_to);
   }
-  return r;
+  experiment_result out;
+  out.file_evals = score_eval_files(t, c, r.best_prefix, d.train.num_classes());
+  if (c.score_train) out.train_eval = t.evaluate(d.train, r.best_prefix);
+  out.run = std::move(r);
+  return out;
 }
 
 /// Adds the exposure summary to the finished run's run.json (atomically).
@@ -347,13 +179,13 @@ inline void record_exposure(const experiment_config& c, const audit_summary& s) 
 template <class Metric = classification_metric, class Student>
 experiment_result run_strategy(Student student, const experiment_config& c,
                                const basic_experiment_data<typename Student::example_type>& d, Metric metric = {}) {
-  if (c.strategy == "none") return {run_with<Metric>(std::move(student), no_prefix{}, c, d, metric), std::nullopt};
-  if (c.strategy == "fixed") return {run_with<Metric>(std::move(student), fixed_prefix{c.prefix}, c, d, metric), std::nullopt};
+  if (c.strategy == "none") return run_with<Metric>(std::move(student), no_prefix{}, c, d, metric);
+  if (c.strategy == "fixed") return run_with<Metric>(std::move(student), fixed_prefix{c.prefix}, c, d, metric);
   if (c.strategy == "random") {
     random_prefix_options ro;
     ro.reference = c.prefix;  // same length as the fixed prefix: controls for "any prefix helps"
     ro.seed = c.seed;
-    return {run_with<Metric>(std::move(student), random_prefix{ro}, c, d, metric), std::nullopt};
+    return run_with<Metric>(std::move(student), random_prefix{ro}, c, d, metric);
   }
   ta_stack ta(c.ta, exposure_texts(d.train), c.out);
   experiment_result out;
@@ -361,16 +193,16 @@ experiment_result run_strategy(Student student, const experiment_config& c,
   if (c.strategy == "description") {
     description_prefix_options so;
     so.ta = settings;
-    out.run = run_with<Metric>(std::move(student), description_prefix{so}, c, d, metric, ta.transport());
+    out = run_with<Metric>(std::move(student), description_prefix{so}, c, d, metric, ta.transport());
   } else if (c.strategy == "dialogue") {
     dialogue_gradient_options so;
     so.ta = settings;
     so.conversation_token_budget = c.ta.context_tokens;
-    out.run = run_with<Metric>(std::move(student), dialogue_gradient{so}, c, d, metric, ta.transport());
+    out = run_with<Metric>(std::move(student), dialogue_gradient{so}, c, d, metric, ta.transport());
   } else if (c.strategy == "opro") {
     score_trajectory_options so;
     so.ta = settings;
-    out.run = run_with<Metric>(std::move(student), score_trajectory{so}, c, d, metric, ta.transport());
+    out = run_with<Metric>(std::move(student), score_trajectory{so}, c, d, metric, ta.transport());
   } else {
     throw usage_error("flag --strategy: '" + c.strategy + "' is not one of " + joined(all_strategies, "|"));
   }
@@ -410,41 +242,16 @@ inline std::pair<std::string, eval_result> lead_baseline(const experiment_config
           metric(std::span<const std::string>(pred), std::span<const seq2seq_example>(d.test.examples))};
 }
 
-/// Runs one sentiment experiment end to end (run_experiment.hpp dispatches on the task).
-inline experiment_result run_sentiment(const experiment_config& c, experiment_cache& cache) {
-  const experiment_data d = load_experiment_data(c);
-  if (c.student == "bow") {
-    student::bow_options bo = c.bow;
-    bo.seed = c.seed;
-    auto vocab = student::bow_classifier::fit_vocabulary(d.train.examples, c.min_count);
-    return run_strategy(student::bow_classifier(std::move(vocab), d.train.num_classes(), bo), c, d);
-  }
-  if (c.student == "minilm") {
-    bert_student_options bo = c.bert;
-    bo.seed = c.seed;
-    bo.num_labels = d.train.num_classes();
-    if (c.backend == "thrust") {
-#if defined(GPTA_CLI_THRUST_STUDENT)
-      return run_strategy(backend::thrust_bert_student<>::from_pretrained(c.minilm_dir, bo), c, d);
-#else
-      throw usage_error("flag --backend: this gpta was built without a host Thrust system (configure with "
-                        "GPTA_ENABLE_THRUST=ON and GPTA_THRUST_DEVICE=OMP or CPP)");
-#endif
-    }
-    return run_strategy(bert_student::from_pretrained(c.minilm_dir, bo), c, d);
-  }
-  if (c.student == "qwen0.5b") {
-    lm_classifier_options lo = c.lm;
-    lo.tuning.seed = c.seed;
-    if (lo.labels.empty()) lo.labels = d.train.label_names;
-    if (lo.labels.size() != d.train.num_classes())
-      throw usage_error("flag --label-words: " + std::to_string(lo.labels.size()) + " words for " +
-                        std::to_string(d.train.num_classes()) + " classes");
-    return run_strategy(lm_classifier(lm_base(c, cache), std::move(lo)), c, d);
-  }
-  throw usage_error("flag --student: '" + c.student + "' is not one of " + joined(student_names(), "|"));
+/// `student`, holding a run's best weights, scored with `prefix` on each of c.eval_files.
+template <class Metric = classification_metric, class Student>
+std::vector<file_eval> score_saved_student(Student student, const experiment_config& c, const std::string& prefix,
+                                           std::size_t num_classes, Metric metric = {}) {
+  trainer_options o;
+  o.progress = false;
+  const basic_trainer<Student, no_prefix, null_transport, Metric> t(std::move(student), no_prefix{}, {}, o,
+                                                                    std::move(metric));
+  return score_eval_files(t, c, prefix, num_classes);
 }
-
 
 inline std::string fixed(double v, int digits = 4) {
   char buf[64];

@@ -73,4 +73,16 @@ experiment_result run_reading(const experiment_config& c) {
   return run_strategy<choice_metric>(bert_choice_student::from_pretrained(c.minilm_dir, o), c, d);
 }
 
+std::vector<file_eval> eval_reading(const experiment_config& c, const std::filesystem::path& weights,
+                                    const std::string& prefix) {
+  if (c.task == "squad") {
+    auto s = bert_span_student::from_pretrained(c.minilm_dir, reading_fine_tuning(c, bert_span_student_options{}));
+    s.load_weights(weights);
+    return score_saved_student<squad_metric>(std::move(s), c, prefix, 0);
+  }
+  auto s = bert_choice_student::from_pretrained(c.minilm_dir, reading_fine_tuning(c, bert_choice_student_options{}));
+  s.load_weights(weights);
+  return score_saved_student<choice_metric>(std::move(s), c, prefix, 0);
+}
+
 }  // namespace gpta::cli

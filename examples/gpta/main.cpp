@@ -10,6 +10,10 @@
 namespace gpta::cli {
 int cmd_train(const std::vector<std::string>& args);
 int cmd_compare(const std::vector<std::string>& args);
+int cmd_eval(const std::vector<std::string>& args);
+int cmd_curve(const std::vector<std::string>& args);
+int cmd_transfer(const std::vector<std::string>& args);
+int cmd_report(const std::vector<std::string>& args);
 int cmd_squad_eval(const std::vector<std::string>& args);
 int cmd_rouge(const std::vector<std::string>& args);
 #ifdef GPTA_CLI_HAS_CHAT
@@ -23,6 +27,10 @@ void print_usage() {
                "commands:\n"
                "  train     train a student on a task with one prompt strategy\n"
                "  compare   run several strategies over several seeds on the same splits\n"
+               "  eval      score a finished run's best prefix and weights (or a compare folder's runs) on any file\n"
+               "  curve     test score and over-fitting by training size, per strategy (--k 4,8,16,32)\n"
+               "  transfer  prefixes learned on source tasks used on target tasks: a matrix of gains over none\n"
+               "  report    one self-contained HTML page from a compare, curve or transfer folder\n"
                "  squad-eval score SQuAD v1.1 predictions (DATA.json PRED.json) with the official metric\n"
                "  rouge     score summaries (--pred FILE --ref FILE) with ROUGE-1/2/L/Lsum as rouge-score does\n"
 #ifdef GPTA_CLI_HAS_CHAT
@@ -42,6 +50,10 @@ int main(int argc, char** argv) {
   try {
     if (command == "train") return gpta::cli::cmd_train(args);
     if (command == "compare") return gpta::cli::cmd_compare(args);
+    if (command == "eval") return gpta::cli::cmd_eval(args);
+    if (command == "curve") return gpta::cli::cmd_curve(args);
+    if (command == "transfer") return gpta::cli::cmd_transfer(args);
+    if (command == "report") return gpta::cli::cmd_report(args);
     if (command == "squad-eval") return gpta::cli::cmd_squad_eval(args);
     if (command == "rouge") return gpta::cli::cmd_rouge(args);
 #ifdef GPTA_CLI_HAS_CHAT

@@ -25,6 +25,12 @@ inline std::string quote(const std::string& s) {
   for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
   return out + "'";
 }
+/// Runs gnuplot on `<dir>/<stem>.gp`; the PNG it wrote, or nothing when gnuplot is missing or failed.
+inline std::optional<std::filesystem::path> render(const std::filesystem::path& dir, const std::string& stem) {
+  const std::string cmd = "gnuplot " + quote((dir / (stem + ".gp")).string()) + " 2>/dev/null";
+  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0 || std::system(cmd.c_str()) != 0) return std::nullopt;
+  return dir / (stem + ".png");
+}
 }  // namespace detail_plot
 
 /// Writes `<dir>/plot.tsv` and `<dir>/plot.gp` and renders `<dir>/plot.png`. Strategies whose
@@ -86,9 +92,50 @@ inline std::optional<std::filesystem::path> write_plot(const std::filesystem::pa
   gp << "\n";
   gpta::detail::write_file_atomic(dir / "plot.gp", gp.str());
 
-  const std::string cmd = "gnuplot " + detail_plot::quote((dir / "plot.gp").string()) + " 2>/dev/null";
-  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0 || std::system(cmd.c_str()) != 0) return std::nullopt;
-  return dir / "plot.png";
+  return detail_plot::render(dir, "plot");
+}
+
+/// One point of a curve: a strategy's mean and sd over seeds at one training size.
+struct curve_point {
+  double size = 0, test_mean = 0, test_sd = 0, gap_mean = 0, gap_sd = 0;
+};
+
+/// Writes `<dir>/curve.{tsv,gp}` and renders `<dir>/curve.png`: test score against training
+/// size (log scale) with error bars (sd over seeds), one line per strategy, and below it the
+/// train - dev gap of the same runs. Returns the PNG's path, or nothing without gnuplot.
+inline std::optional<std::filesystem::path> write_curve_plot(const std::filesystem::path& dir,
+                                                             const std::map<std::string, std::vector<curve_point>>& lines,
+                                                             const std::string& title, const std::string& size_label,
+                                                             const std::string& metric) {
+  std::ostringstream tsv, gp;
+  tsv << "# strategy blocks (two blank lines apart): size test_mean test_sd gap_mean gap_sd\n";
+  for (const auto& [name, points] : lines) {
+    tsv << "# " << name << "\n";
+    for (const auto& p : points)
+      tsv << p.size << "\t" << p.test_mean << "\t" << p.test_sd << "\t" << p.gap_mean << "\t" << p.gap_sd << "\n";
+    tsv << "\n\n";
+  }
+  gpta::detail::write_file_atomic(dir / "curve.tsv", tsv.str());
+  const std::string data = detail_plot::quote((dir / "curve.tsv").string());
+  const auto panel = [&](int mean_col, const std::string& ylabel) {
+    gp << "set ylabel " << detail_plot::quote(ylabel) << "\nplot ";
+    int block = 0;
+    for (const auto& [name, points] : lines) {
+      gp << (block ? ", \\\n     " : "") << data << " index " << block << " using 1:" << mean_col << ":" << mean_col + 1
+         << " with yerrorlines linewidth 2 title " << detail_plot::quote(name);
+      ++block;
+    }
+    gp << "\n";
+  };
+  gp << "set terminal pngcairo size 900,800 noenhanced\n"
+     << "set output " << detail_plot::quote((dir / "curve.png").string()) << "\n"
+     << "set multiplot layout 2,1 title " << detail_plot::quote(title) << "\n"
+     << "set logscale x 2\nset grid\nset key outside right top\nset xlabel " << detail_plot::quote(size_label) << "\n";
+  panel(2, "test " + metric + " (mean ± sd over seeds)");
+  panel(4, "train - dev " + metric + " (over-fitting)");
+  gp << "unset multiplot\n";
+  gpta::detail::write_file_atomic(dir / "curve.gp", gp.str());
+  return detail_plot::render(dir, "curve");
 }
 
 }  // namespace gpta::cli

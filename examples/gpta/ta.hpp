@@ -11,7 +11,8 @@
 #include <string>
 #include <vector>
 
-#include <gpta/llm.hpp>
+#include <gpta/llm/any_transport.hpp>
+#include <gpta/llm/audited_transport.hpp>
 #include <gpta/prompt/description_prefix.hpp>
 #include <gpta/prompt/dialogue_gradient.hpp>
 #include <gpta/prompt/random_prefix.hpp>
@@ -87,39 +88,21 @@ inline ta_config read_ta_flags(const arg_parser& p) {
 
 /// The transport stack of one run. The audit sees the run's training texts and allows no
 /// exemplar: a request quoting a training example is refused before it leaves the process.
+/// Built in ta.cpp, the one translation unit of the tool that compiles the HTTP client.
 class ta_stack {
  public:
-  ta_stack(const ta_config& c, const std::vector<std::string>& training_texts, const std::filesystem::path& run_dir) {
-    openai_options o;
-    o.base_url = c.base_url;
-    o.api_key = c.api_key;
-    o.request_timeout = std::chrono::milliseconds(static_cast<long long>(c.timeout_s * 1000));
-    o.retry.max_retries = c.max_retries;
-    http_ = std::make_unique<openai_transport>(o);
-    audit_options a;
-    if (!run_dir.empty()) {
-      std::filesystem::create_directories(run_dir);
-      a.log_path = run_dir / "exposure.jsonl";
-      std::filesystem::remove(a.log_path);
-    }
-    a.exemplar_budget = 0;
-    if (!c.cache_dir.empty()) {
-      cache_ = std::make_unique<caching_transport<openai_transport&>>(
-          *http_, cache_options{c.cache_dir, c.replay_only ? cache_mode::replay_only : cache_mode::read_write});
-      audited_ = std::make_unique<audited_transport<any_transport>>(any_transport(std::ref(*cache_)), training_texts, a);
-    } else {
-      audited_ = std::make_unique<audited_transport<any_transport>>(any_transport(std::ref(*http_)), training_texts, a);
-    }
-  }
+  ta_stack(const ta_config& c, const std::vector<std::string>& training_texts, const std::filesystem::path& run_dir);
+  ~ta_stack();
+  ta_stack(const ta_stack&) = delete;
+  ta_stack& operator=(const ta_stack&) = delete;
 
-  [[nodiscard]] any_transport transport() { return any_transport(std::ref(*audited_)); }
-  [[nodiscard]] audit_summary summary() const { return audited_->summary(); }
-  [[nodiscard]] std::size_t cache_hits() const { return cache_ ? cache_->hits() : 0; }
+  [[nodiscard]] any_transport transport();
+  [[nodiscard]] audit_summary summary() const;
+  [[nodiscard]] std::size_t cache_hits() const;
 
  private:
-  std::unique_ptr<openai_transport> http_;
-  std::unique_ptr<caching_transport<openai_transport&>> cache_;
-  std::unique_ptr<audited_transport<any_transport>> audited_;
+  struct impl;
+  std::unique_ptr<impl> impl_;
 };
 
 inline ta_settings make_ta_settings(const ta_config& c, std::uint64_t seed) {

@@ -38,14 +38,29 @@ inline task_kind kind_of(const std::string& task) {
   return task_kind::classification;
 }
 
+/// What a task's training size counts: "training examples per class", "training questions", ...
+inline std::string training_size_unit(const std::string& task) {
+  switch (kind_of(task)) {
+    case task_kind::summarization: return "training documents";
+    case task_kind::reading: return "training questions";
+    default: return "training examples per class";
+  }
+}
+
+/// The training size field of a configuration (--k-per-class, --train-questions, --train-docs).
+template <class Config>
+auto& training_size_field(Config& c) {
+  switch (kind_of(c.task)) {
+    case task_kind::summarization: return c.train_docs;
+    case task_kind::reading: return c.train_questions;
+    default: return c.k_per_class;
+  }
+}
+
 /// "16 training examples per class", "64 training questions", "16 training documents".
 template <class Config>
 std::string training_size(const Config& c) {
-  switch (kind_of(c.task)) {
-    case task_kind::summarization: return std::to_string(c.train_docs) + " training documents";
-    case task_kind::reading: return std::to_string(c.train_questions) + " training questions";
-    default: return std::to_string(c.k_per_class) + " training examples per class";
-  }
+  return std::to_string(training_size_field(c)) + " " + training_size_unit(c.task);
 }
 
 /// --max-length when not given: 128 (sentiment), 640 (summarisation: documents), 384 (reading).

@@ -8,9 +8,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <random>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #if defined(_OPENMP)
 #include <omp.h>
@@ -275,4 +278,29 @@ BOOST_AUTO_TEST_CASE(thrust_bert_student_runs_the_loop_like_the_host_student) {
   BOOST_TEST_REQUIRE(got.test.has_value());
   BOOST_TEST(std::abs(got.test->loss - want.test->loss) <= loss_tolerance * want.test->loss);
   BOOST_TEST(b.student().steps() == a.student().steps());
+}
+
+BOOST_AUTO_TEST_CASE(thrust_bert_student_weights_round_trip_through_bert_students_file_layout) {
+  static_assert(gpta::weight_file_student<gb::thrust_bert_student<omp_backend>>);
+  gpta::bert_student host(tiny_config(), tiny_tokenizer(), tiny_options(false, nn::bert_pooling::mean));
+  gb::thrust_bert_student<omp_backend> s(host);
+  const auto data = tiny_texts(8, 7);
+  const std::span<const gpta::text_example> batch(data.examples);
+  for (int i = 0; i < 3; ++i) (void)s.train_step(batch, "w3");
+  const auto path = std::filesystem::temp_directory_path() / ("gpta_thrust_weights_" + std::to_string(::getpid()));
+  s.save(path);
+  // A host student of the same shape reads the file: the trained weights, exactly.
+  gpta::bert_student reader(tiny_config(), tiny_tokenizer(), tiny_options(false, nn::bert_pooling::mean));
+  reader.load_weights(path);
+  const auto trained = s.model().parameter_values();
+  const auto read = reader.parameters().values();
+  BOOST_TEST_REQUIRE(static_cast<std::size_t>(read.size()) == trained.size());
+  BOOST_TEST(std::equal(trained.begin(), trained.end(), read.data()));
+  // And a fresh Thrust student gets them back: the same predictions and loss.
+  gb::thrust_bert_student<omp_backend> fresh(host);
+  BOOST_TEST(fresh.model().parameter_values() != trained);
+  fresh.load_weights(path);
+  BOOST_TEST(fresh.model().parameter_values() == trained, boost::test_tools::per_element());
+  BOOST_TEST(fresh.loss(batch, "w3") == s.loss(batch, "w3"));
+  std::filesystem::remove(path);
 }

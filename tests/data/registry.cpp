@@ -111,3 +111,26 @@ BOOST_AUTO_TEST_CASE(default_data_dir_prefers_the_environment) {
     BOOST_TEST(data::default_data_dir() != std::filesystem::path(""));
   }
 }
+
+BOOST_AUTO_TEST_CASE(load_task_file_reads_any_file_in_a_benchmarks_layout) {
+  gpta_test::temp_dir dir;
+  write_mini_data_dir(dir);
+  // An sst2-layout file elsewhere (e.g. an official test file), read by its format's loader.
+  const auto other = dir.write("elsewhere/held_out.tsv", "text\tlabel\nawful \t0\nlovely \t1\n");
+  const auto d = data::load_task_file("sst2", other);
+  BOOST_TEST_REQUIRE(d.size() == 2u);
+  BOOST_TEST(d[1].text == "lovely");
+  BOOST_TEST(d[1].label == 1);
+  BOOST_TEST(data::load_task_file("yelp", dir.path() / "yelp_polarity" / "yelp").size() == 2u);
+  BOOST_TEST(data::load_task_file("sentiment140", dir.path() / "sentiment140" / "testdata.manual.2009.06.14.csv").size() ==
+             3u);
+  // TweetEval: the <split>_text.txt file names its split; the labels and mapping sit beside it.
+  BOOST_TEST(data::load_task_file("tweeteval", dir.path() / "tweeteval_sentiment" / "val_text.txt").size() == 2u);
+  const auto e = gpta_test::expect_data_error(
+      [&] { (void)data::load_task_file("tweeteval", dir.path() / "tweeteval_sentiment" / "mapping.txt"); });
+  gpta_test::check_error(e, gpta::errc::file_not_found, dir.path() / "tweeteval_sentiment" / "mapping.txt", 0);
+  // A file of the wrong layout fails with the loader's error naming it.
+  const auto wrong = gpta_test::expect_data_error([&] { (void)data::load_task_file("sst2", dir.path() / "yelp_polarity" / "yelp"); });
+  BOOST_TEST(wrong.file() == dir.path() / "yelp_polarity" / "yelp");
+  BOOST_CHECK_THROW((void)data::load_task_file("imdb", other), std::invalid_argument);
+}

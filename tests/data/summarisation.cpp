@@ -3,6 +3,7 @@
 #include <gpta/data/cnn_dailymail.hpp>
 #include <gpta/data/xsum.hpp>
 #include <gpta/data/seq2seq_splits.hpp>
+#include <gpta/data/seq2seq_tasks.hpp>
 
 #include "data/data_test_support.hpp"
 
@@ -149,4 +150,17 @@ BOOST_AUTO_TEST_CASE(document_splits_share_dev_and_test_across_seeds) {
   d.examples.resize(12);
   BOOST_TEST(data::seq2seq_low_resource_split(d, 4, 2, 2, 3, 4).train ==
              data::seq2seq_low_resource_split(12, 4, 2, 2, 3, 4).train);
+}
+
+BOOST_AUTO_TEST_CASE(load_seq2seq_file_reads_a_tasks_jsonl_or_story_folder) {
+  gpta_test::temp_dir dir;
+  const auto cnn = dir.write("test.jsonl", "{\"id\": \"c1\", \"article\": \"A.\", \"highlights\": \"h .\"}\n");
+  const auto xsum = dir.write("x.jsonl", "{\"id\":\"x\",\"document\":\"D.\",\"summary\":\"S.\"}\n");
+  dir.write("stories/a.story", "Story.\n@highlight\nha\n");
+  BOOST_TEST(data::load_seq2seq_file("cnndm", cnn)[0].references[0] == "h .");
+  BOOST_TEST(data::load_seq2seq_file("cnndm", dir.path() / "stories")[0].id == "a");
+  BOOST_TEST(data::load_seq2seq_file("xsum", xsum)[0].source == "D.");
+  // An XSum file read as CNN/DM lacks its fields: the error names the file and line 1.
+  check_error(expect_data_error([&] { (void)data::load_seq2seq_file("cnndm", xsum); }), errc::bad_record, xsum, 1);
+  BOOST_CHECK_THROW((void)data::load_seq2seq_file("squad", xsum), std::invalid_argument);
 }

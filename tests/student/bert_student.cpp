@@ -113,7 +113,7 @@ BOOST_AUTO_TEST_CASE(save_and_load_round_trip) {
   a.save(path);
   gpta::bert_student b(tiny_config(), tiny_tokenizer(), tiny_options(4));
   BOOST_TEST(b.parameters().values() != a.parameters().values());
-  b.load(path);
+  b.load_weights(path);
   BOOST_TEST(b.parameters().values() == a.parameters().values());
   BOOST_TEST(b.predict(data, "") == a.predict(data, ""));
   std::filesystem::remove(path);
@@ -123,7 +123,7 @@ BOOST_AUTO_TEST_CASE(save_and_load_round_trip) {
   gpta::nn::bert_encoder<float> enc(tiny_config(), encoder_only);
   const auto partial = std::filesystem::path(GPTA_TEST_BINARY_DIR) / "bert_student_partial.safetensors";
   gpta::nn::save_parameters(encoder_only, partial);
-  BOOST_CHECK_THROW(b.load(partial), gpta::data_error);
+  BOOST_CHECK_THROW(b.load_weights(partial), gpta::data_error);
   std::filesystem::remove(partial);
 }
 

@@ -22,6 +22,7 @@
 #include <gpta/backend/bert_model.hpp>
 #endif
 #include <gpta/backend/bert_from_student.hpp>
+#include <gpta/nn/bert_checkpoint.hpp>
 #include <gpta/student/bert_student.hpp>
 
 namespace gpta::backend {
@@ -40,6 +41,7 @@ class thrust_bert_student {
   explicit thrust_bert_student(const bert_student& host, Backend be = {})
       : tokenizer_(host.tokenizer()),
         options_(host.options()),
+        slots_(host.parameters().slots()),
         model_(std::make_unique<model_type>(host.config(), host.parameters(), classifier_options_from(host.options()),
                                             be)) {}
 
@@ -82,6 +84,26 @@ class thrust_bert_student {
 
   [[nodiscard]] state_type snapshot() const { return model_->snapshot(); }
   void restore(const state_type& s) { model_->restore(s); }
+
+  /// Weights (encoder and head) as safetensors, atomically, in bert_student's layout: a host
+  /// bert_student reads them as well as this student does.
+  void save(const std::filesystem::path& path) const {
+    const std::vector<float> v = model_->parameter_values();
+    nn::save_flat_parameters<float>(slots_, v.data(), path,
+                                    {{"format", "pt"},
+                                     {"gpta.kind", "bert_student"},
+                                     {"gpta.num_labels", std::to_string(options_.num_labels)},
+                                     {"gpta.step", std::to_string(model_->steps())}});
+  }
+
+  /// Weights written by save() (or by bert_student::save); the optimiser state is kept.
+  void load_weights(const std::filesystem::path& path) {
+    std::vector<float> v = model_->parameter_values();
+    (void)nn::load_flat_parameters<float>(slots_, v.data(), nn::safetensors_file::open(path), {""});
+    state_type s = model_->snapshot();
+    s.values.assign(v.begin(), v.end());
+    model_->restore(s);
+  }
 
   [[nodiscard]] nn::bert_batch encode(std::span<const text_example> batch, std::string_view prefix) const {
     return encode_text_batch(tokenizer_, batch, prefix, options_.max_length, options_.prefix_budget);
@@ -132,6 +154,7 @@ class thrust_bert_student {
 
   text::wordpiece_tokenizer tokenizer_;
   bert_student_options options_;
+  std::vector<nn::tensor_slot> slots_;  ///< the host layout of the parameters (checkpoint names)
   // Held by pointer: under CUDA the model owns a cuBLAS handle and cannot move, the student can.
   // The const inference calls reuse its buffers (hence "not thread-safe" above).
   std::unique_ptr<model_type> model_;

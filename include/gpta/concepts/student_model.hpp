@@ -85,6 +85,16 @@ concept checkpointable_student = requires(const S& s, const std::filesystem::pat
   { S::load(p) } -> std::same_as<S>;
 };
 
+/// Optional: `void save(const std::filesystem::path&) const` and `void load_weights(const std::filesystem::path&)`
+/// - the trained weights (or adapters) on disk, read back into a student built with the same
+/// configuration. A recorded run keeps its best round's weights this way (`best/student.ckpt`),
+/// so that `gpta eval --run DIR` can score them on any file later.
+template <class S>
+concept weight_file_student = requires(const S& cs, S& s, const std::filesystem::path& p) {
+  cs.save(p);
+  s.load_weights(p);
+};
+
 namespace detail {
 /// Emits one readable static_assert per missing requirement; `Where` names the class template.
 template <class S>

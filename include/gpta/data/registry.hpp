@@ -68,6 +68,24 @@ namespace detail {
 /// load_task(task, default_data_dir()).
 [[nodiscard]] inline text_dataset load_task(std::string_view task) { return load_task(task, default_data_dir()); }
 
+/// One file (or, for tweeteval, a `<split>_text.txt` file of a TweetEval folder) in the format of
+/// benchmark `format` (one of known_tasks), as binary sentiment: scoring a trained run on data kept elsewhere (an
+/// official test file, a new crawl in the same layout). Errors as the format's loader throws them;
+/// std::invalid_argument for an unknown format, listing the valid ones.
+[[nodiscard]] inline text_dataset load_task_file(std::string_view format, const std::filesystem::path& file) {
+  if (format == "sst2") return load_sst2(file);
+  if (format == "yelp") return load_yelp(file);
+  if (format == "sentiment140") return load_sentiment140(file, sentiment140_mode::binary);
+  if (format == "tweeteval") {
+    const std::string name = file.filename().string();
+    const std::string suffix = "_text.txt";
+    if (name.size() <= suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+      throw data_error(errc::file_not_found, file, 0, "a TweetEval file is named <split>_text.txt (e.g. test_text.txt)");
+    return load_tweeteval(file.parent_path(), tweeteval_mode::binary, name.substr(0, name.size() - suffix.size()));
+  }
+  detail::unknown_task("gpta::data::load_task_file", format);
+}
+
 /// What a user would tell the teaching assistant about the task: provenance and the look of the
 /// texts, never example texts (the exposure policy counts exemplars separately).
 /// std::invalid_argument for an unknown task.

@@ -51,6 +51,16 @@ namespace detail {
   return task == "cnndm" ? load_cnn_dailymail_jsonl(path) : load_xsum_jsonl(path);
 }
 
+/// Any file of a summarisation task's format (an official test file, say): cnndm reads JSONL rows
+/// (`article`, `highlights`) or a folder of `.story` files, xsum JSONL rows (`document`,
+/// `summary`). Errors name the file and line.
+[[nodiscard]] inline seq2seq_dataset load_seq2seq_file(std::string_view task, const std::filesystem::path& path) {
+  if (task == "cnndm")
+    return std::filesystem::is_directory(path) ? load_cnn_stories(path) : load_cnn_dailymail_jsonl(path);
+  if (task == "xsum") return load_xsum_jsonl(path);
+  detail::unknown_seq2seq_task("gpta::data::load_seq2seq_file", task);
+}
+
 /// Provenance and the look of the documents and summaries, never a document's text.
 [[nodiscard]] inline task_info default_seq2seq_task_info(std::string_view task) {
   task_info info;

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <map>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -22,16 +23,16 @@ struct load_report {
   std::vector<std::string> missing;  ///< kept their current (e.g. freshly initialised) values
 };
 
-/// Fills every tensor of `params` that `file` holds (under its name or with/without "bert.").
-/// A tensor whose name starts with one of `required_prefixes` and is absent is a data_error naming
-/// the file and tensor; others (a new task head) are reported as missing. Shapes must match,
-/// except that [n] in the file fills a [1 x n] bias or norm.
+/// Fills every tensor of the flat row-major buffer `values` laid out by `slots` that `file` holds
+/// (under its name or with/without "bert."). A tensor whose name starts with one of
+/// `required_prefixes` and is absent is a data_error naming the file and tensor; others (a new
+/// task head) are reported as missing. Shapes must match, except that [n] in the file fills a
+/// [1 x n] bias or norm. Any backend's students share it (their parameters come to the host flat).
 template <class Scalar>
-load_report load_parameters(parameter_store<Scalar>& params, const safetensors_file& file,
-                            const std::vector<std::string>& required_prefixes = {"embeddings.", "encoder."}) {
+load_report load_flat_parameters(std::span<const tensor_slot> slots, Scalar* values, const safetensors_file& file,
+                                 const std::vector<std::string>& required_prefixes = {"embeddings.", "encoder."}) {
   load_report report;
-  for (std::size_t id = 0; id < params.slots().size(); ++id) {
-    const tensor_slot& s = params.slot(id);
+  for (const tensor_slot& s : slots) {
     const auto stored = file.resolve(s.name);
     if (!stored) {
       for (const auto& p : required_prefixes)
@@ -54,12 +55,18 @@ load_report load_parameters(parameter_store<Scalar>& params, const safetensors_f
                        "tensor '" + *stored + "' has shape [" + shape + "], the model expects [" +
                            std::to_string(s.rows) + "x" + std::to_string(s.cols) + "]");
     }
-    const std::vector<float> values = file.read_f32(*stored);
-    auto v = params.value(id);
-    for (Eigen::Index i = 0; i < v.size(); ++i) v.data()[i] = static_cast<Scalar>(values[static_cast<std::size_t>(i)]);
+    const std::vector<float> read = file.read_f32(*stored);
+    for (std::size_t i = 0; i < s.size(); ++i) values[s.offset + i] = static_cast<Scalar>(read[i]);
     report.loaded.push_back(s.name);
   }
   return report;
+}
+
+/// load_flat_parameters into a parameter_store.
+template <class Scalar>
+load_report load_parameters(parameter_store<Scalar>& params, const safetensors_file& file,
+                            const std::vector<std::string>& required_prefixes = {"embeddings.", "encoder."}) {
+  return load_flat_parameters<Scalar>(params.slots(), params.values().data(), file, required_prefixes);
 }
 
 template <class Scalar>
@@ -68,20 +75,26 @@ load_report load_parameters(parameter_store<Scalar>& params, const std::filesyst
   return load_parameters(params, safetensors_file::open(path), required_prefixes);
 }
 
-/// Writes every tensor of `params` as F32 (biases and norms as [n], like PyTorch), atomically.
+/// Writes every tensor of the flat row-major buffer `values` laid out by `slots` as F32 (biases
+/// and norms as [n], like PyTorch), atomically.
 template <class Scalar>
-void save_parameters(const parameter_store<Scalar>& params, const std::filesystem::path& path,
-                     const std::map<std::string, std::string>& metadata = {}) {
+void save_flat_parameters(std::span<const tensor_slot> slots, const Scalar* values, const std::filesystem::path& path,
+                          const std::map<std::string, std::string>& metadata = {}) {
   std::map<std::string, f32_tensor> tensors;
-  for (std::size_t id = 0; id < params.slots().size(); ++id) {
-    const tensor_slot& s = params.slot(id);
+  for (const tensor_slot& s : slots) {
     f32_tensor t;
     t.shape = s.rows == 1 ? std::vector<std::int64_t>{s.cols} : std::vector<std::int64_t>{s.rows, s.cols};
-    const auto v = params.value(id);
-    t.values.assign(v.data(), v.data() + v.size());
+    t.values.assign(values + s.offset, values + s.offset + s.size());
     tensors.emplace(s.name, std::move(t));
   }
   write_safetensors(path, tensors, metadata);
+}
+
+/// save_flat_parameters of a parameter_store.
+template <class Scalar>
+void save_parameters(const parameter_store<Scalar>& params, const std::filesystem::path& path,
+                     const std::map<std::string, std::string>& metadata = {}) {
+  save_flat_parameters<Scalar>(params.slots(), params.values().data(), path, metadata);
 }
 
 }  // namespace gpta::nn

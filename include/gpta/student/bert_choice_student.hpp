@@ -259,7 +259,7 @@ class bert_choice_student {
     core_.save(path, {{"gpta.kind", "bert_choice_student"}, {"gpta.num_options", std::to_string(options_.num_options)}});
   }
   /// Loads weights written by save().
-  void load(const std::filesystem::path& path) { core_.load(path); }
+  void load_weights(const std::filesystem::path& path) { core_.load(path); }
 
   [[nodiscard]] std::int64_t steps() const noexcept { return core_.steps(); }
   [[nodiscard]] double last_grad_norm() const noexcept { return core_.last_grad_norm(); }

@@ -408,7 +408,7 @@ class bert_span_student {
   /// Weights (encoder and head) as safetensors, atomically; optimiser moments stay in snapshots.
   void save(const std::filesystem::path& path) const { core_.save(path, {{"gpta.kind", "bert_span_student"}}); }
   /// Loads weights written by save().
-  void load(const std::filesystem::path& path) { core_.load(path); }
+  void load_weights(const std::filesystem::path& path) { core_.load(path); }
 
   [[nodiscard]] std::int64_t steps() const noexcept { return core_.steps(); }
   [[nodiscard]] double last_grad_norm() const noexcept { return core_.last_grad_norm(); }

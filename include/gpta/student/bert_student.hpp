@@ -216,7 +216,7 @@ class basic_bert_student {
   }
 
   /// Loads weights written by save() (or any checkpoint holding every tensor, head included).
-  void load(const std::filesystem::path& path) { core_.load(path); }
+  void load_weights(const std::filesystem::path& path) { core_.load(path); }
 
   /// Length bucketing for an epoch: batches of similar encoded length, in a seeded random order.
   [[nodiscard]] std::vector<std::vector<std::size_t>> length_buckets(std::span<const text_example> examples,

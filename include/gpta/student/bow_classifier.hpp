@@ -280,6 +280,8 @@ class basic_bow_classifier {
   /// atomically. load() validates everything and names the file (and field) on error.
   void save(const std::filesystem::path& path) const;
   [[nodiscard]] static basic_bow_classifier load(const std::filesystem::path& path);
+  /// This classifier becomes the one in `path` (a bow checkpoint carries its vocabulary and shape).
+  void load_weights(const std::filesystem::path& path) { *this = load(path); }
 
   /// For learning-rate schedules; applies from the next step.
   void set_learning_rate(double lr) { optimizer_.set_learning_rate(lr); }

@@ -213,8 +213,7 @@ class basic_lm_classifier {
       if (it == meta.end()) throw data_error(errc::bad_header, path, 0, "metadata has no '" + k + "'");
       return it->second;
     };
-    if (get("gpta.kind") != "lm_classifier")
-      throw data_error(errc::bad_header, path, 0, "holds a '" + get("gpta.kind") + "', not an lm_classifier");
+    student::check_saved_kind(f, "lm_classifier");
     lm_classifier_options o;
     try {
       o = lm_classifier_options_from_json(boost::json::parse(get("gpta.options")).as_object());
@@ -235,6 +234,14 @@ class basic_lm_classifier {
   /// The same saved adapters, read onto a base the caller holds (no reload).
   [[nodiscard]] static basic_lm_classifier load(const std::filesystem::path& path, const basic_lm_classifier& like) {
     return load(path, like.tuner_.shared_base());
+  }
+
+  /// Adapters (and their optimiser state) from a file save() wrote on this base; this
+  /// classifier's options stay. Errors name the file when it holds another kind or base.
+  void load_weights(const std::filesystem::path& path) {
+    const auto f = nn::safetensors_file::open(path);
+    student::check_saved_kind(f, "lm_classifier");
+    tuner_.load(f);
   }
 
   [[nodiscard]] const lm_classifier_options& options() const noexcept { return options_; }

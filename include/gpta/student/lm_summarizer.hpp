@@ -131,6 +131,17 @@ class basic_lm_summarizer {
   [[nodiscard]] state_type snapshot() const { return tuner_.snapshot(); }
   void restore(const state_type& s) { tuner_.restore(s); }
 
+  /// The adapters, their optimiser state and step, tied to the base file by its hash (atomically).
+  void save(const std::filesystem::path& path) const {
+    tuner_.save(path, {{"format", "pt"}, {"gpta.kind", "lm_summarizer"}});
+  }
+  /// Adapters from a file save() wrote on this base; this summariser's options stay.
+  void load_weights(const std::filesystem::path& path) {
+    const auto f = nn::safetensors_file::open(path);
+    student::check_saved_kind(f, "lm_summarizer");
+    tuner_.load(f);
+  }
+
   [[nodiscard]] nn::generation_options generation() const {
     auto g = options_.generation();
     g.stop = stop_;

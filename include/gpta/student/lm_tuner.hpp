@@ -206,4 +206,12 @@ class lm_tuner {
   double last_grad_norm_ = 0;
 };
 
+/// Refuses a saved adapter file of another student kind (its `gpta.kind` metadata), naming the file.
+inline void check_saved_kind(const nn::safetensors_file& f, const std::string& kind) {
+  const auto it = f.metadata().find("gpta.kind");
+  if (it == f.metadata().end()) throw data_error(errc::bad_header, f.path(), 0, "metadata has no 'gpta.kind'");
+  if (it->second != kind)
+    throw data_error(errc::bad_header, f.path(), 0, "holds a '" + it->second + "', not an " + kind);
+}
+
 }  // namespace gpta::student

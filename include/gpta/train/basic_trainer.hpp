@@ -214,6 +214,7 @@ class basic_trainer {
       for (const auto& c : rr.candidates) proposed += 1, wins += c.beat_incumbent ? 1 : 0;
     if (proposed) run.ta_accuracy = static_cast<double>(wins) / static_cast<double>(proposed);
     student_.restore(loop.best_state);
+    save_best_weights(run);
     if (!test.empty()) run.test = evaluate(test, run.best_prefix);
     if (run.status == run_status::running) run.status = run_status::complete;
     run.seconds += seconds_since(t0);
@@ -473,6 +474,19 @@ class basic_trainer {
       rec->candidates = std::move(records);
     }
     return {best, best_score};
+  }
+
+  /// The best round's weights to `dir`/best/student.ckpt (students that can write them), so the
+  /// run can be scored on other files later (`gpta eval --run DIR`).
+  void save_best_weights(run_result& run) {
+    if constexpr (weight_file_student<Student>) {
+      if (!writer_.enabled() || !options_.save_best_weights) return;
+      std::filesystem::create_directories(writer_.dir() / "best");
+      student_.save(writer_.dir() / "best" / "student.ckpt");
+      run.best_weights = "best/student.ckpt";
+    } else {
+      (void)run;
+    }
   }
 
   /// The loop's variables between rounds: what a checkpoint must carry besides the records.

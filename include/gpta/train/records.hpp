@@ -117,6 +117,9 @@ struct run_result {
   /// Why round 0 trains with the empty prefix although the strategy consults the TA (it gave no
   /// usable prefix); empty when it did not happen. Never silent: tables mark such runs.
   std::string empty_prefix_reason;
+  /// The best round's weights, relative to the run folder ("best/student.ckpt"); empty when the
+  /// run was not recorded or its student cannot write weights.
+  std::string best_weights;
   double seconds = 0.0;
 };
 

@@ -104,6 +104,7 @@ inline void tag_invoke(boost::json::value_from_tag, boost::json::value& v, const
        {"ta_stats", boost::json::value_from(r.ta_stats)},
        {"ta_model", r.ta_model},
        {"empty_prefix_reason", r.empty_prefix_reason},
+       {"best_weights", r.best_weights},
        {"seconds", r.seconds}};
 }
 
@@ -212,6 +213,7 @@ inline round_record round_from(const boost::json::value& v) {
   r.ta_stats = detail::ta_stats_from(result.as_object().if_contains("ta_stats"));
   if (const auto* m = result.as_object().if_contains("ta_model")) r.ta_model = m->as_string().c_str();
   if (const auto* e = result.as_object().if_contains("empty_prefix_reason")) r.empty_prefix_reason = e->as_string().c_str();
+  if (const auto* w = result.as_object().if_contains("best_weights")) r.best_weights = w->as_string().c_str();
   return r;
 }
 

@@ -39,6 +39,9 @@ struct trainer_options {
   /// request is in flight.
   bool overlap = false;
   bool progress = true;              ///< progress bar / lines on stderr
+  /// A recorded run (record_to) writes its best round's weights to `dir`/best/student.ckpt when
+  /// the student can (gpta::weight_file_student).
+  bool save_best_weights = true;
   /// Transfer: prefixes learned elsewhere (see prefix_repository) that compete with the strategy's
   /// first prefix by probe before round 0.
   std::vector<std::string> initial_prefixes;

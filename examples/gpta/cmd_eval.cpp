@@ -1,0 +1,124 @@
+// `gpta eval --run DIR --file PATH`: a finished run's best (prefix, weights), or every run of a
+// `gpta compare` folder, scored on any file in the task's format.
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <gpta/detail/atomic_file.hpp>
+
+#include "cli.hpp"
+#include "run_experiment.hpp"
+
+namespace gpta::cli {
+
+namespace {
+
+struct saved_run {
+  std::filesystem::path dir;
+  experiment_config config;
+  run_result result;
+};
+
+saved_run read_saved_run(const std::filesystem::path& dir) {
+  const auto file = dir / "run.json";
+  if (!std::filesystem::exists(file))
+    throw data_error(errc::file_not_found, file, 0, "no run record here (a run folder of gpta train or compare holds one)");
+  const boost::json::object doc = gpta::detail::parse_object_file(file);
+  const auto* config = doc.if_contains("config");
+  const auto* result = doc.if_contains("result");
+  if (!config || !config->is_object()) throw data_error(errc::bad_record, file, 0, "no object 'config'");
+  if (!result || !result->is_object()) throw data_error(errc::bad_record, file, 0, "no object 'result'");
+  saved_run r{dir, experiment_config_from_json(config->as_object(), file), {}};
+  try {
+    r.result = run_result_from_json(*result);
+  } catch (const std::exception& e) {
+    throw data_error(errc::bad_record, file, 0, std::string("field 'result': ") + e.what());
+  }
+  return r;
+}
+
+/// The runs of `dir`: itself, or those a compare.json there lists.
+std::vector<std::filesystem::path> run_dirs(const std::filesystem::path& dir) {
+  const auto compare = dir / "compare.json";
+  if (std::filesystem::exists(dir / "run.json") || !std::filesystem::exists(compare)) return {dir};
+  std::vector<std::filesystem::path> out;
+  const boost::json::object doc = gpta::detail::parse_object_file(compare);
+  const auto* runs = doc.if_contains("runs");
+  if (!runs || !runs->is_array()) throw data_error(errc::bad_record, compare, 0, "no array 'runs'");
+  for (const auto& row : runs->as_array()) {
+    const auto* run = row.is_object() ? row.as_object().if_contains("run") : nullptr;
+    if (!run || !run->is_string()) throw data_error(errc::bad_record, compare, 0, "a row of 'runs' has no string 'run'");
+    out.emplace_back(std::string(run->as_string()));
+  }
+  return out;
+}
+
+}  // namespace
+
+int cmd_eval(const std::vector<std::string>& args) {
+  arg_parser p("eval");
+  p.option("run", "a run folder of gpta train (or a gpta compare folder: every run it lists)")
+      .option("file", "comma-separated files to score, in the task's format")
+      .option("format", "the files' format (default: the task's own; sentiment tasks read any of " +
+                            joined(eval_formats("sst2"), "|") + ")")
+      .option("task", "the run's task, checked against its record (" + joined(task_names(), "|") + ")")
+      .option("minilm-dir", "minilm: checkpoint folder, when the one the run recorded has moved (default: $GPTA_MINILM_DIR)")
+      .option("qwen-gguf", "qwen0.5b: the base GGUF, when the one the run recorded has moved");
+  p.parse(args);
+  if (p.help_requested()) {
+    std::cout << p.usage();
+    return 0;
+  }
+  const std::filesystem::path root = p.str("run");
+  const std::vector<std::string> files = p.list("file");
+  experiment_cache cache;
+  std::map<std::string, std::map<std::string, std::vector<double>>> scores;  // file -> strategy -> per seed
+  std::string metric;
+  for (const auto& dir : run_dirs(root)) {
+    saved_run run = read_saved_run(dir);
+    experiment_config& c = run.config;
+    if (p.has("task") && p.str("task") != c.task)
+      throw usage_error("flag --task: '" + p.str("task") + "', but " + (dir / "run.json").string() + " is a run of '" +
+                        c.task + "'");
+    if (p.has("minilm-dir")) c.minilm_dir = p.str("minilm-dir");
+    if (c.minilm_dir.empty() || !std::filesystem::exists(c.minilm_dir)) c.minilm_dir = env_or("GPTA_MINILM_DIR", "");
+    if (p.has("qwen-gguf")) c.qwen_gguf = p.str("qwen-gguf");
+    if (run.result.best_weights.empty())
+      throw data_error(errc::file_not_found, dir / "run.json", 0,
+                       "the run kept no weights (student '" + c.student + "' on backend '" + c.backend +
+                           "' cannot write them, or the run did not finish)");
+    c.eval_files.assign(files.begin(), files.end());
+    c.eval_format = p.has("format") ? p.choice("format", eval_formats(c.task)) : "";
+    c.out = dir;
+    std::cout << "run " << dir.string() << ": " << c.task << ", " << c.student << ", strategy " << c.strategy
+              << ", seed " << c.seed << ", best round " << run.result.best_round << ", prefix \""
+              << run.result.best_prefix << "\"\n";
+    for (const auto& e : eval_experiment(c, cache, dir / run.result.best_weights, run.result.best_prefix)) {
+      print_file_eval(std::cout, e);
+      std::cout << "record: " << (dir / "eval" / (e.file.filename().string() + ".json")).string() << "\n";
+      scores[e.file.string()][c.strategy].push_back(e.result.score);
+      metric = e.result.metric;
+    }
+  }
+  // Several runs: per file, mean and spread over the seeds of each strategy.
+  std::size_t runs = 0;
+  for (const auto& [f, by] : scores)
+    for (const auto& [s, v] : by) runs += v.size();
+  if (runs > files.size()) {
+    for (const auto& [f, by] : scores) {
+      std::cout << "on " << f << ": strategy    seeds  " << metric << " (mean ± sd)\n";
+      for (const auto& [s, v] : by) {
+        const mean_sd m = summarize(v);
+        char line[160];
+        std::snprintf(line, sizeof line, "  %-11s %5zu  %.4f ± %.4f", s.c_str(), v.size(), m.mean, m.sd);
+        std::cout << line << "\n";
+      }
+    }
+  }
+  return 0;
+}
+
+}  // namespace gpta::cli
