@@ -37,8 +37,6 @@
 
 namespace gpta {
 
-
-
 template <student_model Student, prompt_strategy Strategy, llm_transport Transport = null_transport,
           class Metric = classification_metric>
 class basic_trainer {
