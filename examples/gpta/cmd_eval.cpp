@@ -1,5 +1,6 @@
 // `gpta eval --run DIR --file PATH`: a finished run's best (prefix, weights), or every run of a
 // `gpta compare` folder, scored on any file in the task's format.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -40,10 +41,18 @@ saved_run read_saved_run(const std::filesystem::path& dir) {
   return r;
 }
 
-/// The runs of `dir`: itself, or those a compare.json there lists.
+/// The runs of `dir`: itself, those a compare.json there lists, or every run folder below it (a
+/// curve or transfer folder), in path order.
 std::vector<std::filesystem::path> run_dirs(const std::filesystem::path& dir) {
   const auto compare = dir / "compare.json";
-  if (std::filesystem::exists(dir / "run.json") || !std::filesystem::exists(compare)) return {dir};
+  if (std::filesystem::exists(dir / "run.json") || !std::filesystem::is_directory(dir)) return {dir};
+  if (!std::filesystem::exists(compare)) {
+    std::vector<std::filesystem::path> below;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
+      if (e.is_regular_file() && e.path().filename() == "run.json") below.push_back(e.path().parent_path());
+    std::sort(below.begin(), below.end());
+    return below.empty() ? std::vector<std::filesystem::path>{dir} : below;
+  }
   std::vector<std::filesystem::path> out;
   const boost::json::object doc = gpta::detail::parse_object_file(compare);
   const auto* runs = doc.if_contains("runs");
@@ -60,7 +69,7 @@ std::vector<std::filesystem::path> run_dirs(const std::filesystem::path& dir) {
 
 int cmd_eval(const std::vector<std::string>& args) {
   arg_parser p("eval");
-  p.option("run", "a run folder of gpta train (or a gpta compare folder: every run it lists)")
+  p.option("run", "a run folder of gpta train (or a compare, curve or transfer folder: every run in it)")
       .option("file", "comma-separated files to score, in the task's format")
       .option("format", "the files' format (default: the task's own; sentiment tasks read any of " +
                             joined(eval_formats("sst2"), "|") + ")")
@@ -99,11 +108,16 @@ int cmd_eval(const std::vector<std::string>& args) {
     for (const auto& e : eval_experiment(c, cache, dir / run.result.best_weights, run.result.best_prefix)) {
       print_file_eval(std::cout, e);
       std::cout << "record: " << (dir / "eval" / (e.file.filename().string() + ".json")).string() << "\n";
-      scores[e.file.string()][c.strategy].push_back(e.result.score);
+      // Seeds are summarised per group: the folder above the strategy's (a curve's size-K).
+      const auto group = dir.parent_path().parent_path();
+      const std::string key = e.file.string() + (group.lexically_normal() == root.lexically_normal() || dir == root
+                                                     ? std::string()
+                                                     : ", runs under " + group.string());
+      scores[key][c.strategy].push_back(e.result.score);
       metric = e.result.metric;
     }
   }
-  // Several runs: per file, mean and spread over the seeds of each strategy.
+  // Several runs: per file (and group), mean and spread over the seeds of each strategy.
   std::size_t runs = 0;
   for (const auto& [f, by] : scores)
     for (const auto& [s, v] : by) runs += v.size();

@@ -130,7 +130,7 @@ inline std::optional<std::filesystem::path> write_curve_plot(const std::filesyst
   gp << "set terminal pngcairo size 900,800 noenhanced\n"
      << "set output " << detail_plot::quote((dir / "curve.png").string()) << "\n"
      << "set multiplot layout 2,1 title " << detail_plot::quote(title) << "\n"
-     << "set logscale x 2\nset grid\nset key outside right top\nset xlabel " << detail_plot::quote(size_label) << "\n";
+     << "set logscale x 2\nset offsets graph 0.05, graph 0.05, 0, 0\nset grid\nset key outside right top\nset xlabel " << detail_plot::quote(size_label) << "\n";
   panel(2, "test " + metric + " (mean ± sd over seeds)");
   panel(4, "train - dev " + metric + " (over-fitting)");
   gp << "unset multiplot\n";
