@@ -124,12 +124,9 @@ int cmd_eval(const std::vector<std::string>& args) {
   if (runs > files.size()) {
     for (const auto& [f, by] : scores) {
       std::cout << "on " << f << ": strategy    seeds  " << metric << " (mean ± sd)\n";
-      for (const auto& [s, v] : by) {
-        const mean_sd m = summarize(v);
-        char line[160];
-        std::snprintf(line, sizeof line, "  %-11s %5zu  %.4f ± %.4f", s.c_str(), v.size(), m.mean, m.sd);
-        std::cout << line << "\n";
-      }
+      std::vector<std::string> order;
+      for (const auto& [s, v] : by) order.push_back(s);
+      print_seed_summary(std::cout, by, order, "  ");
     }
   }
   return 0;

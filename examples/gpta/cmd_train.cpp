@@ -183,15 +183,7 @@ int cmd_compare(const std::vector<std::string>& args) {
   for (const auto& [file, by_strategy] : file_scores) {
     std::cout << "on " << file << " (" << file_counts[file] << " examples, --eval-file), " << file_metric
               << " of each run's best prefix and weights:\n";
-    for (const auto& s : strategies) {
-      const auto it = by_strategy.find(s);
-      if (it == by_strategy.end()) continue;
-      const mean_sd m = summarize(it->second);
-      char line[160];
-      std::snprintf(line, sizeof line, "%-11s %5zu  %s ± %s", s.c_str(), it->second.size(), fixed(m.mean).c_str(),
-                    fixed(m.sd).c_str());
-      std::cout << line << "\n";
-    }
+    print_seed_summary(std::cout, by_strategy, strategies);
   }
   if (summarization) {
     const auto [name, lead] = lead_baseline(base);

@@ -305,4 +305,18 @@ inline mean_sd summarize(const std::vector<double>& v) {
   return m;
 }
 
+/// Mean ± sd over seeds of each strategy's score on one file, one line per strategy in `order`
+/// (strategies without scores are left out).
+inline void print_seed_summary(std::ostream& os, const std::map<std::string, std::vector<double>>& by_strategy,
+                               const std::vector<std::string>& order, const char* indent = "") {
+  for (const auto& s : order) {
+    const auto it = by_strategy.find(s);
+    if (it == by_strategy.end()) continue;
+    const mean_sd m = summarize(it->second);
+    char line[160];
+    std::snprintf(line, sizeof line, "%s%-11s %5zu  %.4f ± %.4f", indent, s.c_str(), it->second.size(), m.mean, m.sd);
+    os << line << "\n";
+  }
+}
+
 }  // namespace gpta::cli

@@ -476,14 +476,12 @@ class basic_trainer {
 
   /// The best round's weights to `dir`/best/student.ckpt (students that can write them), so the
   /// run can be scored on other files later (`gpta eval --run DIR`).
-  void save_best_weights(run_result& run) {
+  void save_best_weights([[maybe_unused]] run_result& run) {
     if constexpr (weight_file_student<Student>) {
       if (!writer_.enabled() || !options_.save_best_weights) return;
       std::filesystem::create_directories(writer_.dir() / "best");
       student_.save(writer_.dir() / "best" / "student.ckpt");
       run.best_weights = "best/student.ckpt";
-    } else {
-      (void)run;
     }
   }
 
