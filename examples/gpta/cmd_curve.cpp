@@ -23,7 +23,7 @@ int cmd_curve(const std::vector<std::string>& args) {
   declare_experiment_flags(p);
   p.option("k", "comma-separated training sizes (per class for sentiment, questions for squad/race, documents for "
                 "summarisation); each replaces --k-per-class, --train-questions or --train-docs", "4,8,16,32")
-      .option("strategies", "comma-separated strategies", "none,dialogue")
+      .option("strategies", strategy_help("comma-separated strategies"), "none,dialogue")
       .option("seeds", "comma-separated seeds", "1,2,3");
   p.parse(args);
   if (p.help_requested()) {

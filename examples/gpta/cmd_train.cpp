@@ -19,7 +19,7 @@ namespace gpta::cli {
 int cmd_train(const std::vector<std::string>& args) {
   arg_parser p("train");
   declare_experiment_flags(p);
-  p.option("strategy", joined(all_strategies), "none")
+  p.option("strategy", strategy_help("the prefix strategy"), "none")
       .option("seed", "seed of sampling, init and batches", "1")
       .flag("resume", "continue the run recorded in --out from its last complete round");
   p.parse(args);
@@ -49,7 +49,7 @@ int cmd_train(const std::vector<std::string>& args) {
 int cmd_compare(const std::vector<std::string>& args) {
   arg_parser p("compare");
   declare_experiment_flags(p);
-  p.option("strategies", "comma-separated strategies", "none,fixed").option("seeds", "comma-separated seeds", "1,2,3");
+  p.option("strategies", strategy_help("comma-separated strategies"), "none,fixed").option("seeds", "comma-separated seeds", "1,2,3");
   p.parse(args);
   if (p.help_requested()) {
     std::cout << p.usage();

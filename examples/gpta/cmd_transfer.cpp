@@ -33,7 +33,7 @@ int cmd_transfer(const std::vector<std::string>& args) {
   declare_experiment_flags(p);
   p.option("from", "comma-separated source tasks, whose prefixes are learned by --strategy")
       .option("to", "comma-separated target tasks (a source may be a target too: the in-domain cell)")
-      .option("strategy", "the prefix search run on each source and, in mode start, on each target", "dialogue")
+      .option("strategy", "the prefix search run on each source and, in mode start, on each target (" + joined(ta_strategies) + ")", "dialogue")
       .option("modes", "comma-separated uses of a source's prefix on a target: fixed (the prefix as is) | start "
                        "(the strategy's run on the target starts from it)", "fixed,start")
       .option("seeds", "comma-separated seeds", "1,2,3");

@@ -9,15 +9,16 @@
 #include <iostream>
 #include <map>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <boost/json.hpp>
 
 #include <gpta/data/choice_example.hpp>
 #include <gpta/data/registry.hpp>
-#include <gpta/data/span_example.hpp>
 #include <gpta/data/sampling.hpp>
 #include <gpta/data/seq2seq_splits.hpp>
+#include <gpta/data/span_example.hpp>
 #include <gpta/eval/lead_baseline.hpp>
 #include <gpta/eval/rouge_metric.hpp>
 #include <gpta/gpta.hpp>
@@ -176,39 +177,52 @@ inline void record_exposure(const experiment_config& c, const audit_summary& s) 
   gpta::detail::write_file_atomic(file, to_json_text(doc));
 }
 
+/// The strategy `S` as configured by `c`: how the tool builds each registered strategy.
+template <class S>
+S make_strategy(const experiment_config& c) {
+  if constexpr (std::is_same_v<S, no_prefix>) {
+    return no_prefix{};
+  } else if constexpr (std::is_same_v<S, fixed_prefix>) {
+    return fixed_prefix{c.prefix};
+  } else if constexpr (std::is_same_v<S, random_prefix>) {
+    random_prefix_options o;
+    o.reference = c.prefix;  // same length as the fixed prefix: controls for "any prefix helps"
+    o.seed = c.seed;
+    return random_prefix{o};
+  } else if constexpr (std::is_same_v<S, description_prefix>) {
+    description_prefix_options o;
+    o.ta = make_ta_settings(c.ta, c.seed);
+    return description_prefix{o};
+  } else if constexpr (std::is_same_v<S, dialogue_gradient>) {
+    dialogue_gradient_options o;
+    o.ta = make_ta_settings(c.ta, c.seed);
+    o.conversation_token_budget = c.ta.context_tokens;
+    return dialogue_gradient{o};
+  } else if constexpr (std::is_same_v<S, score_trajectory>) {
+    score_trajectory_options o;
+    o.ta = make_ta_settings(c.ta, c.seed);
+    return score_trajectory{o};
+  } else {
+    static_assert(sizeof(S) == 0, "gpta cli: a registered strategy has no make_strategy branch");
+  }
+}
+
+/// Runs `c.strategy` (a name from the registry): offline strategies with no transport, the others
+/// through the audited TA stack, whose exposure summary is added to the record.
 template <class Metric = classification_metric, class Student>
 experiment_result run_strategy(Student student, const experiment_config& c,
                                const basic_experiment_data<typename Student::example_type>& d, Metric metric = {}) {
-  if (c.strategy == "none") return run_with<Metric>(std::move(student), no_prefix{}, c, d, metric);
-  if (c.strategy == "fixed") return run_with<Metric>(std::move(student), fixed_prefix{c.prefix}, c, d, metric);
-  if (c.strategy == "random") {
-    random_prefix_options ro;
-    ro.reference = c.prefix;  // same length as the fixed prefix: controls for "any prefix helps"
-    ro.seed = c.seed;
-    return run_with<Metric>(std::move(student), random_prefix{ro}, c, d, metric);
-  }
-  ta_stack ta(c.ta, exposure_texts(d.train), c.out);
-  experiment_result out;
-  const ta_settings settings = make_ta_settings(c.ta, c.seed);
-  if (c.strategy == "description") {
-    description_prefix_options so;
-    so.ta = settings;
-    out = run_with<Metric>(std::move(student), description_prefix{so}, c, d, metric, ta.transport());
-  } else if (c.strategy == "dialogue") {
-    dialogue_gradient_options so;
-    so.ta = settings;
-    so.conversation_token_budget = c.ta.context_tokens;
-    out = run_with<Metric>(std::move(student), dialogue_gradient{so}, c, d, metric, ta.transport());
-  } else if (c.strategy == "opro") {
-    score_trajectory_options so;
-    so.ta = settings;
-    out = run_with<Metric>(std::move(student), score_trajectory{so}, c, d, metric, ta.transport());
-  } else {
-    throw usage_error("flag --strategy: '" + c.strategy + "' is not one of " + joined(all_strategies, "|"));
-  }
-  out.exposure = ta.summary();
-  record_exposure(c, *out.exposure);
-  return out;
+  return builtin_strategies::visit(c.strategy, [&]<class S>(std::type_identity<S>) -> experiment_result {
+    if constexpr (!S::consults_ta) {
+      return run_with<Metric>(std::move(student), make_strategy<S>(c), c, d, metric);
+    } else {
+      ta_stack ta(c.ta, exposure_texts(d.train), c.out);
+      experiment_result out = run_with<Metric>(std::move(student), make_strategy<S>(c), c, d, metric, ta.transport());
+      out.exposure = ta.summary();
+      record_exposure(c, *out.exposure);
+      return out;
+    }
+  });
 }
 
 /// The causal-LM base of `c`, loaded once per cache.

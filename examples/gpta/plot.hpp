@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <gpta/core/records.hpp>
 #include <gpta/detail/atomic_file.hpp>
-#include <gpta/train/records.hpp>
 
 namespace gpta::cli {
 

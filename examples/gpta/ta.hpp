@@ -17,15 +17,22 @@
 #include <gpta/prompt/dialogue_gradient.hpp>
 #include <gpta/prompt/random_prefix.hpp>
 #include <gpta/prompt/score_trajectory.hpp>
+#include <gpta/prompt/strategy_registry.hpp>
 
 #include "cli.hpp"
 
 namespace gpta::cli {
 
-inline const std::vector<std::string> offline_strategies{"none", "fixed", "random"};
-inline const std::vector<std::string> ta_strategies{"description", "dialogue", "opro"};
-/// Every strategy the tool knows, in table order: the one list flags, help and errors use.
-inline const std::vector<std::string> all_strategies{"none", "fixed", "random", "description", "dialogue", "opro"};
+/// Every strategy the tool knows, in table order, from the one registry (prompt/strategy_registry.hpp):
+/// flags, help and errors use these.
+inline const std::vector<std::string> all_strategies = builtin_strategies::names();
+/// The strategies that consult the teaching assistant.
+inline const std::vector<std::string> ta_strategies = builtin_strategies::ta_names();
+
+/// Help text of a strategy flag: `what`, then one line per registered strategy.
+inline std::string strategy_help(const std::string& what) {
+  return what + ":\n" + builtin_strategies::help("        ");
+}
 
 inline std::string joined(const std::vector<std::string>& names, const char* sep = " | ") {
   std::string s;

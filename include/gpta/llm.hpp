@@ -3,11 +3,11 @@
 #pragma once
 
 #include <gpta/concepts/llm_transport.hpp>
+#include <gpta/core/chat.hpp>
 #include <gpta/llm/any_transport.hpp>
 #include <gpta/llm/audited_transport.hpp>
 #include <gpta/llm/base_url.hpp>
 #include <gpta/llm/caching_transport.hpp>
-#include <gpta/llm/chat.hpp>
 #include <gpta/llm/chat_json.hpp>
 #include <gpta/llm/error.hpp>
 #include <gpta/llm/exposure_index.hpp>

@@ -1,6 +1,6 @@
 // The Thrust layer kernels (OMP system in CI) against the host Eigen kernels of gpta::nn on random inputs.
-#include <gpta/backend/kernels.hpp>
 #include <gpta/backend/gemm.hpp>
+#include <gpta/backend/kernels.hpp>
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,8 +1,8 @@
 // Builds every Thrust kernel and the cuBLAS products for the CUDA system (nvcc, sm_80/sm_90). With a GPU
 // it also runs them against Thrust's CPP system on the same inputs; tests/backend checks CPP/OMP against the host.
-#include <gpta/backend/kernels.hpp>
-#include <gpta/backend/gemm_cublas.cuh>
 #include <gpta/backend/bert_model.cuh>
+#include <gpta/backend/gemm_cublas.cuh>
+#include <gpta/backend/kernels.hpp>
 
 #include <cuda_runtime.h>
 

@@ -1,9 +1,9 @@
 // The summarisation loaders (.story, CNN/DM JSONL, XSum JSONL) and document-count splits on tiny
 // hand-written files, malformed ones included: every error must name the file and the line.
 #include <gpta/data/cnn_dailymail.hpp>
-#include <gpta/data/xsum.hpp>
 #include <gpta/data/seq2seq_splits.hpp>
 #include <gpta/data/seq2seq_tasks.hpp>
+#include <gpta/data/xsum.hpp>
 
 #include "data/data_test_support.hpp"
 

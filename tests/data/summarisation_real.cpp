@@ -2,8 +2,8 @@
 // The summarisation loaders on the shared files: counts must match datasets/SOURCES.md (sections 6,
 // 7 and 9), and document splits of them must never overlap, by row or by id.
 #include <gpta/data/cnn_dailymail.hpp>
-#include <gpta/data/xsum.hpp>
 #include <gpta/data/seq2seq_splits.hpp>
+#include <gpta/data/xsum.hpp>
 
 #include "data/data_test_support.hpp"
 

@@ -1,6 +1,6 @@
-#include <gpta/llm/caching_transport.hpp>
-#include <gpta/llm/audited_transport.hpp>
 #include <gpta/llm/any_transport.hpp>
+#include <gpta/llm/audited_transport.hpp>
+#include <gpta/llm/caching_transport.hpp>
 #include <gpta/llm/exposure_index.hpp>
 #include <gpta/llm/scripted_transport.hpp>
 

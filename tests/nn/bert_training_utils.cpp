@@ -1,7 +1,7 @@
-#include <gpta/nn/lr_schedule.hpp>
-#include <gpta/nn/grad_clip.hpp>
 #include <gpta/nn/bert_batch.hpp>
 #include <gpta/nn/bert_layers.hpp>
+#include <gpta/nn/grad_clip.hpp>
+#include <gpta/nn/lr_schedule.hpp>
 
 #include <boost/test/unit_test.hpp>
 

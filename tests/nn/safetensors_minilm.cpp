@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <string>
 
-#include <gpta/student/bert_config.hpp>
+#include <gpta/nn/bert_config.hpp>
 
 // The real MiniLM checkpoint (scripts/install_models.sh) read through safetensors_file + bert_config.
 

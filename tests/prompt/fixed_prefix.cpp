@@ -1,6 +1,6 @@
+#include <gpta/concepts/prompt_strategy.hpp>
 #include <gpta/prompt/fixed_prefix.hpp>
 #include <gpta/prompt/no_prefix.hpp>
-#include <gpta/concepts/prompt_strategy.hpp>
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,5 +1,5 @@
-#include <gpta/student/bert_choice_student.hpp>
 #include <gpta/concepts/student_model.hpp>
+#include <gpta/student/bert_choice_student.hpp>
 
 #include <boost/test/unit_test.hpp>
 

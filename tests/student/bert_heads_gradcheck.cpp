@@ -1,5 +1,5 @@
-#include <gpta/student/bert_span_student.hpp>
 #include <gpta/student/bert_choice_student.hpp>
+#include <gpta/student/bert_span_student.hpp>
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,7 +1,7 @@
 #include <gpta/nn/bert_encoder.hpp>
 // gpta-test-labels: integration
 #include <gpta/nn/bert_checkpoint.hpp>
-#include <gpta/student/bert_config.hpp>
+#include <gpta/nn/bert_config.hpp>
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>

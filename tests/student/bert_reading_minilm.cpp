@@ -2,8 +2,8 @@
 // The span and multiple-choice students on the real MiniLM (GPTA_MINILM_DIR) and the shared
 // SQuAD dev / RACE files: every gold answer maps to a window span that decodes to it, and a few
 // steps on real questions lower their loss.
-#include <gpta/student/bert_span_student.hpp>
 #include <gpta/student/bert_choice_student.hpp>
+#include <gpta/student/bert_span_student.hpp>
 
 #include <boost/test/unit_test.hpp>
 

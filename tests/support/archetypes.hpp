@@ -8,11 +8,11 @@
 #include <string_view>
 #include <vector>
 
+#include <gpta/core/chat.hpp>
+#include <gpta/core/feedback.hpp>
+#include <gpta/core/records.hpp>
+#include <gpta/core/task_info.hpp>
 #include <gpta/data/example.hpp>
-#include <gpta/data/task_info.hpp>
-#include <gpta/llm/chat.hpp>
-#include <gpta/prompt/feedback.hpp>
-#include <gpta/train/records.hpp>
 
 namespace gpta::test {
 

@@ -12,7 +12,7 @@
 #include <gpta/data/choice_example.hpp>
 #include <gpta/data/span_example.hpp>
 
-#include <gpta/student/bert_config.hpp>
+#include <gpta/nn/bert_config.hpp>
 
 namespace gpta::test {
 

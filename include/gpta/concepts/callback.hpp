@@ -2,7 +2,7 @@
 // A type with no recognised hook, or a hook with the wrong parameter, is a compile error.
 #pragma once
 
-#include <gpta/train/records.hpp>
+#include <gpta/core/records.hpp>
 
 namespace gpta {
 

@@ -5,7 +5,7 @@
 #include <concepts>
 #include <stdexcept>
 
-#include <gpta/llm/chat.hpp>
+#include <gpta/core/chat.hpp>
 
 namespace gpta {
 

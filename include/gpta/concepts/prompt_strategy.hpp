@@ -5,9 +5,9 @@
 #include <concepts>
 #include <string_view>
 
-#include <gpta/data/task_info.hpp>
-#include <gpta/llm/chat.hpp>
-#include <gpta/prompt/feedback.hpp>
+#include <gpta/core/chat.hpp>
+#include <gpta/core/feedback.hpp>
+#include <gpta/core/task_info.hpp>
 
 namespace gpta {
 

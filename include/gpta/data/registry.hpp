@@ -9,10 +9,10 @@
 #include <string>
 #include <string_view>
 
+#include <gpta/core/task_info.hpp>
 #include <gpta/data/example.hpp>
 #include <gpta/data/sentiment140.hpp>
 #include <gpta/data/sst2.hpp>
-#include <gpta/data/task_info.hpp>
 #include <gpta/data/tweeteval.hpp>
 #include <gpta/data/yelp.hpp>
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include <gpta/core/task_info.hpp>
 #include <gpta/data/cnn_dailymail.hpp>
-#include <gpta/data/task_info.hpp>
 #include <gpta/data/xsum.hpp>
 
 namespace gpta::data {

@@ -9,7 +9,7 @@
 #include <utility>
 
 #include <gpta/concepts/llm_transport.hpp>
-#include <gpta/llm/chat.hpp>
+#include <gpta/core/chat.hpp>
 
 namespace gpta {
 

@@ -12,7 +12,7 @@
 
 #include <boost/json.hpp>
 
-#include <gpta/llm/chat.hpp>
+#include <gpta/core/chat.hpp>
 #include <gpta/llm/error.hpp>
 
 namespace gpta {

@@ -13,7 +13,7 @@
 #include <variant>
 #include <vector>
 
-#include <gpta/llm/chat.hpp>
+#include <gpta/core/chat.hpp>
 #include <gpta/llm/error.hpp>
 
 namespace gpta {

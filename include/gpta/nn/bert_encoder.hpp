@@ -12,9 +12,9 @@
 #include <Eigen/Core>
 
 #include <gpta/nn/bert_batch.hpp>
+#include <gpta/nn/bert_config.hpp>
 #include <gpta/nn/bert_layers.hpp>
 #include <gpta/nn/bert_parameters.hpp>
-#include <gpta/student/bert_config.hpp>
 
 namespace gpta::nn {
 

@@ -10,10 +10,10 @@
 #include <utility>
 #include <vector>
 
-#include <gpta/data/task_info.hpp>
-#include <gpta/llm/chat.hpp>
+#include <gpta/core/chat.hpp>
+#include <gpta/core/feedback.hpp>
+#include <gpta/core/task_info.hpp>
 #include <gpta/prompt/default_templates.hpp>
-#include <gpta/prompt/feedback.hpp>
 #include <gpta/prompt/prompt_template.hpp>
 #include <gpta/prompt/prompt_values.hpp>
 #include <gpta/prompt/ta_session.hpp>
@@ -84,7 +84,10 @@ class description_prefix {
   /// Description only: the TA is not consulted again, the incumbent stays.
   prefix_proposal feedback(const round_feedback&) { return prefix_proposal::none(); }
   prefix_proposal on_reply(const chat_response& reply) { return session_.on_reply(reply); }
-  [[nodiscard]] std::string_view name() const noexcept { return "description"; }
+  static constexpr std::string_view id = "description";
+  static constexpr bool consults_ta = true;
+  static constexpr std::string_view summary = "the TA writes one prefix from the task description, never revised";
+  [[nodiscard]] std::string_view name() const noexcept { return id; }
 
   [[nodiscard]] const std::vector<chat_message>& conversation() const noexcept { return session_.conversation(); }
   [[nodiscard]] const std::optional<chat_request>& last_request() const noexcept { return session_.last_request(); }

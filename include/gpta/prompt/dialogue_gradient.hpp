@@ -10,11 +10,11 @@
 #include <utility>
 #include <vector>
 
-#include <gpta/data/task_info.hpp>
-#include <gpta/llm/chat.hpp>
+#include <gpta/core/chat.hpp>
+#include <gpta/core/feedback.hpp>
+#include <gpta/core/task_info.hpp>
 #include <gpta/prompt/default_templates.hpp>
 #include <gpta/prompt/description_prefix.hpp>
-#include <gpta/prompt/feedback.hpp>
 #include <gpta/prompt/prompt_template.hpp>
 #include <gpta/prompt/prompt_values.hpp>
 #include <gpta/prompt/ta_session.hpp>
@@ -75,7 +75,10 @@ class dialogue_gradient {
   }
 
   prefix_proposal on_reply(const chat_response& reply) { return session_.on_reply(reply); }
-  [[nodiscard]] std::string_view name() const noexcept { return "dialogue"; }
+  static constexpr std::string_view id = "dialogue";
+  static constexpr bool consults_ta = true;
+  static constexpr std::string_view summary = "GPTA: the TA's prefix, revised each round from the student's progress (the dialogue gradient)";
+  [[nodiscard]] std::string_view name() const noexcept { return id; }
 
   /// The feedback turn for `fb`, asking for `n` prefixes. Built from the fields of round_feedback
   /// that carry aggregate signals, label names and prefixes - nothing else reaches the TA.

@@ -4,8 +4,8 @@
 
 #include <stdexcept>
 
-#include <gpta/llm/chat.hpp>
-#include <gpta/prompt/feedback.hpp>
+#include <gpta/core/chat.hpp>
+#include <gpta/core/feedback.hpp>
 
 namespace gpta {
 

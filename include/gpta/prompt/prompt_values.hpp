@@ -12,8 +12,8 @@
 #include <system_error>
 #include <vector>
 
-#include <gpta/data/task_info.hpp>
-#include <gpta/prompt/feedback.hpp>
+#include <gpta/core/feedback.hpp>
+#include <gpta/core/task_info.hpp>
 #include <gpta/prompt/prompt_template.hpp>
 #include <gpta/prompt/sanitize.hpp>
 #include <gpta/prompt/token_estimate.hpp>

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include <gpta/data/task_info.hpp>
+#include <gpta/core/task_info.hpp>
 #include <gpta/detail/random.hpp>
 #include <gpta/prompt/common_words.hpp>
 #include <gpta/prompt/offline_strategy.hpp>
@@ -55,7 +55,10 @@ class random_prefix : public offline_strategy {
     prefix_ = generate(target);
     return prefix_proposal::ready({prefix_});
   }
-  [[nodiscard]] std::string_view name() const noexcept { return "random"; }
+  static constexpr std::string_view id = "random";
+  static constexpr bool consults_ta = false;
+  static constexpr std::string_view summary = "random common words as long as the fixed prefix (does any prefix help?)";
+  [[nodiscard]] std::string_view name() const noexcept { return id; }
 
   /// Random words until the text measures `length` (words, or the counter's unit; with a counter
   /// the last word may overshoot by its own length). Same seed, same length: same text.

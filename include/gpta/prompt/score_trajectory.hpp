@@ -11,10 +11,10 @@
 #include <utility>
 #include <vector>
 
-#include <gpta/data/task_info.hpp>
-#include <gpta/llm/chat.hpp>
+#include <gpta/core/chat.hpp>
+#include <gpta/core/feedback.hpp>
+#include <gpta/core/task_info.hpp>
 #include <gpta/prompt/default_templates.hpp>
-#include <gpta/prompt/feedback.hpp>
 #include <gpta/prompt/prompt_template.hpp>
 #include <gpta/prompt/prompt_values.hpp>
 #include <gpta/prompt/ta_session.hpp>
@@ -62,7 +62,10 @@ class score_trajectory {
   }
 
   prefix_proposal on_reply(const chat_response& reply) { return session_.on_reply(reply); }
-  [[nodiscard]] std::string_view name() const noexcept { return "opro"; }
+  static constexpr std::string_view id = "opro";
+  static constexpr bool consults_ta = true;
+  static constexpr std::string_view summary = "OPRO-style: each round a fresh TA prompt listing the scored prefixes so far";
+  [[nodiscard]] std::string_view name() const noexcept { return id; }
 
   /// The trajectory text: the best `max_history` distinct prefixes within the token budget,
   /// printed in ascending order of score so the best sit next to the instruction (as OPRO does).

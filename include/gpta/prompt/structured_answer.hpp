@@ -10,7 +10,7 @@
 
 #include <boost/json.hpp>
 
-#include <gpta/llm/chat.hpp>
+#include <gpta/core/chat.hpp>
 
 namespace gpta {
 

@@ -11,9 +11,9 @@
 #include <utility>
 #include <vector>
 
-#include <gpta/llm/chat.hpp>
+#include <gpta/core/chat.hpp>
+#include <gpta/core/feedback.hpp>
 #include <gpta/prompt/answer_checks.hpp>
-#include <gpta/prompt/feedback.hpp>
 #include <gpta/prompt/prefix_parser.hpp>
 #include <gpta/prompt/prompt_template.hpp>
 #include <gpta/prompt/prompt_values.hpp>

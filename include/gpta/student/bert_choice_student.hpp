@@ -19,8 +19,8 @@
 
 #include <gpta/data/choice_example.hpp>
 #include <gpta/nn/bert_batch.hpp>
+#include <gpta/nn/bert_config.hpp>
 #include <gpta/nn/bert_heads.hpp>
-#include <gpta/student/bert_config.hpp>
 #include <gpta/student/bert_fine_tuning.hpp>
 #include <gpta/text/wordpiece.hpp>
 

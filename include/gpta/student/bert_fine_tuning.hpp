@@ -18,11 +18,11 @@
 
 #include <gpta/nn/adamw.hpp>
 #include <gpta/nn/bert_checkpoint.hpp>
+#include <gpta/nn/bert_config.hpp>
 #include <gpta/nn/bert_encoder.hpp>
 #include <gpta/nn/bert_parameters.hpp>
 #include <gpta/nn/grad_clip.hpp>
 #include <gpta/nn/lr_schedule.hpp>
-#include <gpta/student/bert_config.hpp>
 #include <gpta/text/wordpiece.hpp>
 
 namespace gpta {

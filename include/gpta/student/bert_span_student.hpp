@@ -21,8 +21,8 @@
 
 #include <gpta/data/span_example.hpp>
 #include <gpta/nn/bert_batch.hpp>
+#include <gpta/nn/bert_config.hpp>
 #include <gpta/nn/bert_heads.hpp>
-#include <gpta/student/bert_config.hpp>
 #include <gpta/student/bert_fine_tuning.hpp>
 #include <gpta/text/unicode.hpp>
 #include <gpta/text/wordpiece.hpp>

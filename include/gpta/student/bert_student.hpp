@@ -20,10 +20,10 @@
 
 #include <gpta/data/example.hpp>
 #include <gpta/nn/bert_batch.hpp>
+#include <gpta/nn/bert_config.hpp>
 #include <gpta/nn/bert_encoder.hpp>
 #include <gpta/nn/bert_heads.hpp>
 #include <gpta/nn/lr_schedule.hpp>
-#include <gpta/student/bert_config.hpp>
 #include <gpta/student/bert_fine_tuning.hpp>
 #include <gpta/text/wordpiece.hpp>
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include <gpta/llm/chat.hpp>
+#include <gpta/core/chat.hpp>
 
 namespace gpta::text {
 

@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <exception>
-#include <future>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -21,15 +20,15 @@
 #include <gpta/concepts/llm_transport.hpp>
 #include <gpta/concepts/prompt_strategy.hpp>
 #include <gpta/concepts/student_model.hpp>
+#include <gpta/core/records.hpp>
+#include <gpta/core/task_info.hpp>
 #include <gpta/data/example.hpp>
-#include <gpta/data/task_info.hpp>
 #include <gpta/detail/progress.hpp>
 #include <gpta/detail/random.hpp>
 #include <gpta/eval/classification_metrics.hpp>
 #include <gpta/prompt/sanitize.hpp>
 #include <gpta/train/paired_probe.hpp>
-#include <gpta/train/records.hpp>
-#include <gpta/train/round_feedback.hpp>
+#include <gpta/train/prefix_tuner.hpp>
 #include <gpta/train/run_record.hpp>
 #include <gpta/train/ta_tally.hpp>
 #include <gpta/train/trainer_options.hpp>
@@ -51,8 +50,7 @@ class basic_trainer {
   basic_trainer(Student student, Strategy strategy, Transport transport = {}, trainer_options options = {},
                 Metric metric = {})
       : student_(std::move(student)),
-        strategy_(std::move(strategy)),
-        transport_(std::forward<Transport>(transport)),
+        tuner_(std::move(strategy), std::forward<Transport>(transport), tuner_options_of(options)),
         options_(options),
         metric_(std::move(metric)) {
     if (options_.rounds < 1) throw std::invalid_argument("gpta::basic_trainer: rounds must be >= 1");
@@ -104,25 +102,22 @@ class basic_trainer {
     batch_rng_.seed(detail::mix_seed(options_.seed, 101));
 
     run_result run;
-    run.strategy = std::string(strategy_.name());
-    task_info t = task;
-    t.prefix_token_budget = options_.prefix_token_budget;
+    run.strategy = std::string(tuner_.strategy().name());
     loop_state loop;
     loop.best_state = student_.snapshot();
 
-    // The TA exchange in flight (overlap mode). Declared before the loop: on an exception its
-    // destructor waits for the exchange, which uses this trainer's strategy and transport.
-    std::future<ta_exchange> pending;
+    // An exchange left in flight by an earlier fit() that threw is waited for and dropped.
+    tuner_.discard_pending();
     if (resume_state_) {
-      if (auto in_flight = restore_from(*resume_state_, run, loop, t)) pending = launch_exchange(std::move(*in_flight));
+      if (auto in_flight = restore_from(*resume_state_, run, loop, task)) tuner_.ask_async(std::move(*in_flight));
       resume_state_.reset();
     } else {
       (detail::call_on_run_begin(callbacks, run_context{run}), ...);
       writer_.write(run);
-      ta_tally tally;
-      const auto before = counters_of(strategy_);
-      std::vector<std::string> first = resolve(strategy_.start(t), tally);
-      tally.stats_from(before, counters_of(strategy_));
+      tuner_.reset_rounds();
+      tuner_answer start = tuner_.start(task);
+      const ta_tally& tally = start.tally;
+      std::vector<std::string>& first = start.candidates;
       run.ta_requests += tally.requests;
       run.ta_tokens += tally.tokens;
       run.ta_stats += tally.stats;
@@ -151,7 +146,7 @@ class basic_trainer {
       rec.prefix = loop.incumbent;
       std::tie(rec.train_loss, rec.steps) = student_phase(train, loop.incumbent, r, callbacks...);
       rec.dev = evaluate(dev, loop.incumbent);
-      loop.history.push_back({loop.incumbent, rec.dev.score, r});
+      tuner_.record_round(rec);
 
       const bool improved = run.best_round < 0 || rec.dev.score > run.best_dev.score;
       if (improved) {
@@ -166,10 +161,10 @@ class basic_trainer {
 
       // Overlap: the candidates asked for after the previous round arrive now (the wait is what
       // training did not hide).
-      std::optional<ta_exchange> arrived;
-      if (pending.valid()) {
+      std::optional<tuner_answer> arrived;
+      if (tuner_.in_flight()) {
         const auto w0 = std::chrono::steady_clock::now();
-        arrived = pending.get();
+        arrived = tuner_.wait();
         rec.ta_wait_seconds = seconds_since(w0);
         apply_exchange(*arrived, rec, run, r - 1);
       }
@@ -182,13 +177,11 @@ class basic_trainer {
       const bool ask = !stopping && (!options_.overlap || r + 2 < options_.rounds);
       std::vector<std::string> cands;
       if (ask) {
-        round_feedback fb = make_feedback(rec, run, loop.history);
-        loop.feedbacks.push_back(fb);
         if (options_.overlap) {
-          pending = launch_exchange(std::move(fb));
+          tuner_.ask_async();
         } else {
           const auto w0 = std::chrono::steady_clock::now();
-          ta_exchange x = exchange(fb);
+          tuner_answer x = tuner_.ask();
           rec.ta_wait_seconds = seconds_since(w0);
           apply_exchange(x, rec, run, r);
           cands = std::move(x.candidates);
@@ -246,8 +239,10 @@ class basic_trainer {
 
   [[nodiscard]] Student& student() noexcept { return student_; }
   [[nodiscard]] const Student& student() const noexcept { return student_; }
-  [[nodiscard]] Strategy& strategy() noexcept { return strategy_; }
-  [[nodiscard]] std::remove_reference_t<Transport>& transport() noexcept { return transport_; }
+  [[nodiscard]] Strategy& strategy() noexcept { return tuner_.strategy(); }
+  [[nodiscard]] std::remove_reference_t<Transport>& transport() noexcept { return tuner_.transport(); }
+  /// The strategy/TA side of the loop (history, feedbacks sent, TA totals).
+  [[nodiscard]] const prefix_tuner<Strategy, Transport>& tuner() const noexcept { return tuner_; }
   [[nodiscard]] const trainer_options& options() const noexcept { return options_; }
 
  private:
@@ -257,53 +252,17 @@ class basic_trainer {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
   }
 
-  /// Sends the strategy's requests until it answers with candidates (bounded by max_ta_turns).
-  std::vector<std::string> resolve(prefix_proposal p, ta_tally& tally) {
-    int turns = 0;
-    while (p.request) {
-      if (++turns > options_.max_ta_turns)
-        throw std::runtime_error("gpta::basic_trainer: the teaching assistant gave no usable prefix in " +
-                                 std::to_string(options_.max_ta_turns) + " turns");
-      ++tally.requests;  // counted when sent: a failed request reached the TA too
-      const auto t0 = std::chrono::steady_clock::now();
-      const chat_response reply = transport_.complete(*p.request);
-      tally.stats.latency_seconds.push_back(seconds_since(t0));
-      tally.tokens += reply.usage;
-      if (!reply.model.empty()) tally.model = reply.model;
-      p = strategy_.on_reply(reply);
-    }
-    std::vector<std::string> out;
-    for (auto& c : p.candidates) out.push_back(sanitize_prefix(c));
-    return out;
-  }
-
-  /// One feedback exchange with the TA, from feedback to candidates. Counts its own requests and
-  /// tokens and captures its failure, so it can run on another thread and be applied later.
-  struct ta_exchange {
-    std::vector<std::string> candidates;
-    ta_tally tally;
-    std::exception_ptr failure;
-  };
-
-  ta_exchange exchange(const round_feedback& fb) {
-    ta_exchange x;
-    const auto before = counters_of(strategy_);
-    try {
-      x.candidates = resolve(strategy_.feedback(fb), x.tally);
-    } catch (...) {
-      x.failure = std::current_exception();
-    }
-    x.tally.stats_from(before, counters_of(strategy_));
-    return x;
-  }
-
-  std::future<ta_exchange> launch_exchange(round_feedback fb) {
-    return std::async(std::launch::async, [this, fb = std::move(fb)] { return exchange(fb); });
+  static prefix_tuner_options tuner_options_of(const trainer_options& o) {
+    prefix_tuner_options t;
+    t.candidates = o.candidates;
+    t.prefix_token_budget = o.prefix_token_budget;
+    t.max_ta_turns = o.max_ta_turns;
+    return t;
   }
 
   /// Counts an exchange in `rec` and the run; a failure ends the run or, if the options say so, is
   /// recorded and the incumbent kept. `asked_after` is the round whose feedback it answered.
-  void apply_exchange(const ta_exchange& x, round_record& rec, run_result& run, int asked_after) {
+  void apply_exchange(const tuner_answer& x, round_record& rec, run_result& run, int asked_after) {
     if (x.tally.requests > 0 || !x.candidates.empty()) rec.candidates_from_round = asked_after;
     rec.ta_requests += x.tally.requests;
     rec.ta_tokens += x.tally.tokens;
@@ -380,17 +339,6 @@ class basic_trainer {
     }
     bar.finish();
     return {steps ? loss_sum / static_cast<double>(steps) : 0.0, steps};
-  }
-
-  round_feedback make_feedback(const round_record& rec, const run_result& run,
-                               const std::vector<scored_prefix>& history) const {
-    round_feedback fb = detail::feedback_for_round(rec, run.rounds.empty() ? nullptr : &run.rounds.back());
-    fb.history = history;
-    std::stable_sort(fb.history.begin(), fb.history.end(),
-                     [](const scored_prefix& a, const scored_prefix& b) { return a.score > b.score; });
-    fb.candidates_wanted = options_.candidates;
-    fb.prefix_token_budget = options_.prefix_token_budget;
-    return fb;
   }
 
   /// A probe: a few steps from the current weights (same batches for every prefix), then the
@@ -489,8 +437,6 @@ class basic_trainer {
   struct loop_state {
     std::string incumbent;
     typename Student::state_type best_state;
-    std::vector<scored_prefix> history;
-    std::vector<round_feedback> feedbacks;
     int rounds_without_gain = 0;
     bool stopped = false;
   };
@@ -519,8 +465,8 @@ class basic_trainer {
       st.stopped = loop.stopped;
       st.student_file = name;
       st.best_file = best_file_;
-      st.history = loop.history;
-      st.feedbacks = loop.feedbacks;
+      st.history = tuner_.history();
+      st.feedbacks = tuner_.sent();
       st.config = writer_.config();
       save_trainer_state(dir / "trainer.json", st);
       for (const auto& e : fs::directory_iterator(dir)) {
@@ -560,20 +506,19 @@ class basic_trainer {
       std::istringstream rng(st.batch_rng);
       rng >> batch_rng_;
       loop.incumbent = st.incumbent;
-      loop.history = st.history;
-      loop.feedbacks = st.feedbacks;
       loop.rounds_without_gain = st.rounds_without_gain;
       loop.stopped = st.stopped;
       // Replay the strategy's side of the conversation; its TA calls are not counted again.
-      ta_tally scratch;
-      (void)resolve(strategy_.start(t), scratch);
       std::span<const round_feedback> replay(st.feedbacks);
       std::optional<round_feedback> in_flight;
       if (options_.overlap && !replay.empty() && replay.back().round == st.completed_rounds - 1) {
         in_flight = replay.back();
         replay = replay.first(replay.size() - 1);
       }
-      for (const auto& fb : replay) (void)resolve(strategy_.feedback(fb), scratch);
+      std::optional<round_record> last, previous;
+      if (!run.rounds.empty()) last = run.rounds.back();
+      if (run.rounds.size() > 1) previous = run.rounds[run.rounds.size() - 2];
+      tuner_.resume(t, st.history, replay, std::move(last), std::move(previous));
       return in_flight;
     } else {
       (void)st, (void)run, (void)loop, (void)t;
@@ -582,8 +527,7 @@ class basic_trainer {
   }
 
   Student student_;
-  Strategy strategy_;
-  Transport transport_;
+  prefix_tuner<Strategy, Transport> tuner_;
   trainer_options options_;
   Metric metric_;
   run_writer writer_;

@@ -5,8 +5,8 @@
 #include <optional>
 #include <utility>
 
-#include <gpta/prompt/feedback.hpp>
-#include <gpta/train/records.hpp>
+#include <gpta/core/feedback.hpp>
+#include <gpta/core/records.hpp>
 
 namespace gpta {
 

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include <gpta/core/records.hpp>
 #include <gpta/eval/correlation.hpp>
 #include <gpta/eval/paired_statistics.hpp>
-#include <gpta/train/records.hpp>
 
 namespace gpta {
 

@@ -1,5 +1,5 @@
 // run.json: the machine-readable record of a run, rewritten atomically after every round so a
-// crash leaves the last complete round on disk. JSON mapping of the records in train/records.hpp.
+// crash leaves the last complete round on disk. JSON mapping of the records in core/records.hpp.
 #pragma once
 
 #include <filesystem>
@@ -9,8 +9,8 @@
 
 #include <boost/json.hpp>
 
+#include <gpta/core/records.hpp>
 #include <gpta/detail/atomic_file.hpp>
-#include <gpta/train/records.hpp>
 #include <gpta/version.hpp>
 
 namespace gpta {

@@ -6,9 +6,9 @@
 #include <cstddef>
 #include <string>
 
-#include <gpta/llm/chat.hpp>
+#include <gpta/core/chat.hpp>
+#include <gpta/core/records.hpp>
 #include <gpta/prompt/ta_settings.hpp>
-#include <gpta/train/records.hpp>
 
 namespace gpta {
 

@@ -14,10 +14,10 @@
 
 #include <boost/json.hpp>
 
+#include <gpta/core/feedback.hpp>
+#include <gpta/core/records.hpp>
 #include <gpta/detail/atomic_file.hpp>
 #include <gpta/detail/error.hpp>
-#include <gpta/prompt/feedback.hpp>
-#include <gpta/train/records.hpp>
 
 namespace gpta {
 

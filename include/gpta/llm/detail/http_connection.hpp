@@ -32,8 +32,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <gpta/core/chat.hpp>
 #include <gpta/llm/base_url.hpp>
-#include <gpta/llm/chat.hpp>
 #include <gpta/llm/error.hpp>
 #include <gpta/llm/openai_options.hpp>
 #include <gpta/llm/retry_policy.hpp>

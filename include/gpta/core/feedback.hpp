@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include <gpta/llm/chat.hpp>
+#include <gpta/core/chat.hpp>
 
 namespace gpta {
 

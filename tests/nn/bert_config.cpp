@@ -1,4 +1,4 @@
-#include <gpta/student/bert_config.hpp>
+#include <gpta/nn/bert_config.hpp>
 
 #include <boost/test/unit_test.hpp>
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include <gpta/eval/classification_metrics.hpp>
-#include <gpta/llm/chat.hpp>
+#include <gpta/core/chat.hpp>
+#include <gpta/core/eval_result.hpp>
 
 namespace gpta {
 
