@@ -36,6 +36,10 @@ concept registered_strategy = prompt_strategy<S> && requires {
 
 template <class... S>
 struct strategy_list {
+ private:
+  using first_type = std::tuple_element_t<0, std::tuple<S...>>;
+
+ public:
   static_assert((registered_strategy<S> && ...),
                 "gpta::strategy_list: every strategy needs `static constexpr std::string_view id`, `static "
                 "constexpr bool consults_ta` and `static constexpr std::string_view summary` - see "
@@ -57,7 +61,7 @@ struct strategy_list {
   /// The ids of the strategies that talk to the teaching assistant.
   [[nodiscard]] static std::vector<std::string> ta_names() {
     std::vector<std::string> out;
-    ((S::consults_ta ? out.emplace_back(S::id) : void()), ...);
+    ((S::consults_ta ? (void)out.emplace_back(S::id) : void()), ...);
     return out;
   }
 
@@ -78,7 +82,7 @@ struct strategy_list {
   /// Calls `f(std::type_identity<T>{})` with the strategy type whose id is `id` and returns its
   /// result; an unknown id throws std::invalid_argument naming every registered id.
   template <class F>
-  static decltype(auto) visit(std::string_view id, F&& f) {
+  static std::invoke_result_t<F, std::type_identity<first_type>> visit(std::string_view id, F&& f) {
     using result = std::invoke_result_t<F, std::type_identity<first_type>>;
     static_assert((std::is_same_v<result, std::invoke_result_t<F, std::type_identity<S>>> && ...),
                   "gpta::strategy_list::visit: the visitor must return the same type for every strategy");
@@ -92,8 +96,6 @@ struct strategy_list {
   }
 
  private:
-  using first_type = std::tuple_element_t<0, std::tuple<S...>>;
-
   static std::invalid_argument unknown(std::string_view id) {
     std::string list;
     ((list += (list.empty() ? "" : " | ") + std::string(S::id)), ...);
