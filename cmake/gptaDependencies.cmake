@@ -26,6 +26,13 @@ function(gpta_link_llm_dependencies target)
   target_compile_definitions(${target} INTERFACE GPTA_HAS_LLM=1 BOOST_ASIO_NO_DEPRECATED)
 endfunction()
 
+function(gpta_link_mpi_dependencies target)
+  set(MPI_CXX_SKIP_MPICXX ON CACHE BOOL "gpta uses the C API of MPI only")
+  _gpta_find(MPI COMPONENTS CXX)
+  target_link_libraries(${target} INTERFACE MPI::MPI_CXX)
+  target_compile_definitions(${target} INTERFACE GPTA_HAS_MPI=1)
+endfunction()
+
 # Thrust from the CUDA toolkit's CCCL (never Debian's libthrust-dev, an older Thrust in /usr/include).
 function(gpta_link_thrust_dependencies target device)
   find_path(GPTA_CCCL_INCLUDE_DIR thrust/version.h

@@ -90,10 +90,12 @@ int main(int argc, char** argv) try {
   o.rounds = 2;
   o.batch_size = 8;
   o.progress = false;
-  gpta::basic_trainer trainer(centroid_student(d.train.num_classes()), gpta::fixed_prefix{"a movie review:"},
-                              gpta::null_transport{}, o);
+  centroid_student student(d.train.num_classes());
+  const double untrained = student.loss(d.dev.examples, "a movie review:");  // no centroid yet: uniform, log 2
+  gpta::basic_trainer trainer(std::move(student), gpta::fixed_prefix{"a movie review:"}, gpta::null_transport{}, o);
   const gpta::run_result run = trainer.fit(d.train, d.dev, d.test, d.task);
   std::cout << boost::json::serialize(boost::json::object{{"rounds", run.rounds.size()},
+                                                          {"untrained_dev_loss", untrained},
                                                           {"first_train_loss", run.rounds.front().train_loss},
                                                           {"dev_accuracy", run.best_dev.accuracy},
                                                           {"test_accuracy", run.test->accuracy},

@@ -28,6 +28,12 @@
 #include <gpta/student/lm_summarizer.hpp>
 #include <gpta/train/prefix_repository.hpp>
 
+#if defined(GPTA_CLI_HAS_MPI)
+#include <gpta/mpi/communicator.hpp>
+#include <gpta/mpi/data_parallel.hpp>
+#include <gpta/mpi/rank0_transport.hpp>
+#endif
+
 #include "cli.hpp"
 #include "eval_files.hpp"
 #include "experiment_config.hpp"
@@ -207,11 +213,55 @@ S make_strategy(const experiment_config& c) {
   }
 }
 
+#if defined(GPTA_CLI_HAS_MPI)
+/// Under `mpirun -np N` (N > 1): the student trains data-parallel (each rank a shard of every
+/// batch, gradients summed by MPI_Allreduce), rank 0 alone talks to the TA and broadcasts its
+/// answers, and rank 0 alone writes records and prints.
+template <class Metric, class Student>
+experiment_result run_distributed(Student student, const experiment_config& c0,
+                                  const basic_experiment_data<typename Student::example_type>& d, Metric metric) {
+  if constexpr (!data_parallel_student<Student>) {
+    throw usage_error("mpirun: student '" + c0.student + "'" + (c0.backend == "thrust" ? " on the thrust backend" : "") +
+                      " cannot train data-parallel yet (bow and minilm on the host backend can)");
+  } else {
+    if (c0.resume) throw usage_error("flag --resume: not under mpirun yet (a data-parallel run has no checkpoints)");
+    const mpi::communicator world;
+    experiment_config c = c0;
+    if (world.rank() != 0) {
+      c.out.clear();
+      c.save_prefix_to.clear();
+      c.trainer.progress = false;
+    }
+    if (world.rank() == 0)
+      std::cerr << "gpta: data-parallel over " << world.size() << " processes, global batch " << c.trainer.batch_size
+                << "\n";
+    return builtin_strategies::visit(c.strategy, [&]<class S>(std::type_identity<S>) -> experiment_result {
+      mpi::data_parallel<Student> dp(std::move(student));
+      if constexpr (!S::consults_ta) {
+        return run_with<Metric>(std::move(dp), make_strategy<S>(c), c, d, metric);
+      } else {
+        ta_stack ta(c.ta, exposure_texts(d.train), c.out);
+        experiment_result out = run_with<Metric>(std::move(dp), make_strategy<S>(c), c, d, metric,
+                                                 mpi::rank0_transport<any_transport>(ta.transport()));
+        if (world.rank() == 0) {
+          out.exposure = ta.summary();
+          record_exposure(c, *out.exposure);
+        }
+        return out;
+      }
+    });
+  }
+}
+#endif
+
 /// Runs `c.strategy` (a name from the registry): offline strategies with no transport, the others
 /// through the audited TA stack, whose exposure summary is added to the record.
 template <class Metric = classification_metric, class Student>
 experiment_result run_strategy(Student student, const experiment_config& c,
                                const basic_experiment_data<typename Student::example_type>& d, Metric metric = {}) {
+#if defined(GPTA_CLI_HAS_MPI)
+  if (mpi::world_size() > 1) return run_distributed<Metric>(std::move(student), c, d, metric);
+#endif
   return builtin_strategies::visit(c.strategy, [&]<class S>(std::type_identity<S>) -> experiment_result {
     if constexpr (!S::consults_ta) {
       return run_with<Metric>(std::move(student), make_strategy<S>(c), c, d, metric);

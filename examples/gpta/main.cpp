@@ -5,6 +5,12 @@
 #include <string>
 #include <vector>
 
+#if defined(GPTA_CLI_HAS_MPI)
+#include <optional>
+
+#include <gpta/mpi/communicator.hpp>
+#endif
+
 #include "cli.hpp"
 
 namespace gpta::cli {
@@ -40,7 +46,28 @@ void print_usage() {
 }
 }  // namespace
 
+namespace {
+/// The error line, and under mpirun with several processes the end of the whole job (a rank
+/// that stops alone would leave the others waiting in a collective).
+int fail(const char* what, int code) {
+#if defined(GPTA_CLI_HAS_MPI)
+  if (gpta::mpi::world_size() > 1) {
+    std::cerr << "error (rank " << gpta::mpi::world_rank() << "): " << what << std::endl;
+    MPI_Abort(MPI_COMM_WORLD, code);
+  }
+#endif
+  std::cerr << "error: " << what << "\n";
+  return code;
+}
+}  // namespace
+
 int main(int argc, char** argv) {
+#if defined(GPTA_CLI_HAS_MPI)
+  // `mpirun -np N gpta train ...`: every rank runs the command; rank 0 prints.
+  std::optional<gpta::mpi::environment> mpi;
+  if (gpta::mpi::launched_by_mpirun()) mpi.emplace(argc, argv);
+  if (gpta::mpi::world_rank() > 0) std::cout.rdbuf(nullptr);
+#endif
   if (argc < 2) {
     print_usage();
     return 2;
@@ -67,10 +94,8 @@ int main(int argc, char** argv) {
     print_usage();
     return 2;
   } catch (const gpta::cli::usage_error& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 2;
+    return fail(e.what(), 2);
   } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 1;
+    return fail(e.what(), 1);
   }
 }

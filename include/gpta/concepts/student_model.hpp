@@ -3,6 +3,7 @@
 #pragma once
 
 #include <concepts>
+#include <cstdint>
 #include <filesystem>
 #include <span>
 #include <string_view>
@@ -94,6 +95,27 @@ concept weight_file_student = requires(const S& cs, S& s, const std::filesystem:
   cs.save(p);
   s.load_weights(p);
 };
+
+/// Optional: data-parallel training (gpta::mpi::data_parallel). train_step split in three, so
+/// that the gradients each process computes on its shard are summed across processes between:
+/// - `double compute_gradients(std::span<const example_type> shard, std::string_view prefix, double weight)`:
+///   forward and backward on `shard` (possibly empty: zero gradients); holds the gradient of the
+///   shard's mean loss times `weight` (the shard's share of the global batch); returns the shard's
+///   mean loss (0 when empty);
+/// - `std::span<float>` (or `std::span<double>`) `gradient_buffer()`: the held gradients as one
+///   flat buffer, which is summed in place across processes;
+/// - `void apply_gradients()`: one optimiser step from the buffer (clipping after the sum);
+/// - `std::uint64_t parameter_hash() const`: a digest of every parameter (all ranks must agree).
+template <class S>
+concept data_parallel_student =
+    has_example_type<S> &&
+    requires(S& s, const S& cs, std::span<const typename S::example_type> shard, std::string_view prefix, double w) {
+      { s.compute_gradients(shard, prefix, w) } -> std::convertible_to<double>;
+      s.apply_gradients();
+      { cs.parameter_hash() } -> std::convertible_to<std::uint64_t>;
+    } &&
+    (requires(S& s) { { s.gradient_buffer() } -> std::same_as<std::span<float>>; } ||
+     requires(S& s) { { s.gradient_buffer() } -> std::same_as<std::span<double>>; });
 
 namespace detail {
 /// Emits one readable static_assert per missing requirement; `Where` names the class template.

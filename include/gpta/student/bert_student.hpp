@@ -19,6 +19,7 @@
 #include <Eigen/Core>
 
 #include <gpta/data/example.hpp>
+#include <gpta/detail/fnv1a.hpp>
 #include <gpta/nn/bert_batch.hpp>
 #include <gpta/nn/bert_config.hpp>
 #include <gpta/nn/bert_encoder.hpp>
@@ -148,18 +149,30 @@ class basic_bert_student {
 
   /// The same step on an already encoded batch (pre-tokenised data, benchmarks).
   double train_step(const nn::bert_batch& b, std::span<const int> labels) {
-    if (static_cast<Eigen::Index>(labels.size()) != b.batch_size)
-      throw std::invalid_argument("gpta::bert_student::train_step: one label per sequence");
-    const nn::dropout_context drop = core_.training_dropout(options_);
-    auto& params = core_.parameters();
-    params.zero_grad();
-    core_.encoder().forward(b, params, drop, work_.encoder, true);
-    head_.forward(work_.encoder.output(), b, params, drop, work_.head);
-    const double loss = nn::softmax_cross_entropy_rows<scalar_type>(work_.head.logits, labels, &work_.d_logits);
-    head_.backward(b, params, drop, work_.head, work_.d_logits, work_.d_hidden);
-    core_.encoder().backward(b, params, drop, work_.encoder, work_.d_hidden);
+    const double loss = compute_gradients(b, labels, 1.0);
     core_.step(options_);
     return loss;
+  }
+
+  /// Data parallel (gpta::data_parallel_student): forward and backward on `shard`, gradients of its
+  /// mean loss times `weight` held in the parameter store's flat gradient buffer. Each call draws
+  /// one dropout context, empty shards included, so every rank's dropout stream stays in step.
+  double compute_gradients(std::span<const text_example> shard, std::string_view prefix, double weight) {
+    if (shard.empty()) {
+      (void)core_.training_dropout(options_);
+      core_.parameters().zero_grad();
+      return 0.0;
+    }
+    return compute_gradients(encode(shard, prefix), labels_of(shard), weight);
+  }
+  [[nodiscard]] std::span<scalar_type> gradient_buffer() noexcept {
+    auto g = core_.parameters().grads();
+    return {g.data(), static_cast<std::size_t>(g.size())};
+  }
+  void apply_gradients() { core_.step(options_); }
+  [[nodiscard]] std::uint64_t parameter_hash() const noexcept {
+    const auto v = core_.parameters().values();
+    return gpta::detail::fnv1a64_values(std::span<const scalar_type>(v.data(), static_cast<std::size_t>(v.size())));
   }
 
   [[nodiscard]] std::vector<int> predict(std::span<const text_example> batch, std::string_view prefix) const {
@@ -247,6 +260,21 @@ class basic_bert_student {
   [[nodiscard]] const nn::bert_encoder<scalar_type>& encoder() const noexcept { return core_.encoder(); }
 
  private:
+  double compute_gradients(const nn::bert_batch& b, std::span<const int> labels, double weight) {
+    if (static_cast<Eigen::Index>(labels.size()) != b.batch_size)
+      throw std::invalid_argument("gpta::bert_student::train_step: one label per sequence");
+    const nn::dropout_context drop = core_.training_dropout(options_);
+    auto& params = core_.parameters();
+    params.zero_grad();
+    core_.encoder().forward(b, params, drop, work_.encoder, true);
+    head_.forward(work_.encoder.output(), b, params, drop, work_.head);
+    const double loss = nn::softmax_cross_entropy_rows<scalar_type>(work_.head.logits, labels, &work_.d_logits);
+    if (weight != 1.0) work_.d_logits *= static_cast<scalar_type>(weight);
+    head_.backward(b, params, drop, work_.head, work_.d_logits, work_.d_hidden);
+    core_.encoder().backward(b, params, drop, work_.encoder, work_.d_hidden);
+    return loss;
+  }
+
   struct workspace {
     nn::bert_encoder_workspace<scalar_type> encoder;
     typename Head::workspace head;

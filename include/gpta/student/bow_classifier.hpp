@@ -19,6 +19,7 @@
 #include <Eigen/Core>
 
 #include <gpta/data/example.hpp>
+#include <gpta/detail/fnv1a.hpp>
 #include <gpta/nn/adamw.hpp>
 #include <gpta/nn/softmax.hpp>
 #include <gpta/student/bow_features.hpp>
@@ -197,6 +198,61 @@ class basic_bow_classifier {
     optimizer_.update(slot_bias_, bias_, g.bias);
   }
 
+  /// Data parallel (gpta::data_parallel_student). The flat buffer is [touched-row mask | dense
+  /// embedding gradient | linear weight | bias]: summed across processes, a row is touched when
+  /// any shard touched it, so lazy AdamW updates the rows the global batch touched.
+  double compute_gradients(std::span<const text_example> shard, std::string_view prefix, double weight) {
+    const Eigen::Index rows = embedding_.rows(), dim = embedding_.cols();
+    flat_grad_.assign(static_cast<std::size_t>(rows + rows * dim + num_classes_ * dim + num_classes_), Scalar(0));
+    if (shard.empty()) return 0.0;
+    const gradients_type g = gradients(shard, prefix);
+    const auto w = static_cast<Scalar>(weight);
+    Scalar* embedding = flat_grad_.data() + rows;
+    for (std::size_t k = 0; k < g.embedding_rows.size(); ++k) {
+      const Eigen::Index r = g.embedding_rows[k];
+      flat_grad_[static_cast<std::size_t>(r)] = Scalar(1);
+      for (Eigen::Index c = 0; c < dim; ++c) embedding[r * dim + c] = w * g.embedding(static_cast<Eigen::Index>(k), c);
+    }
+    Scalar* linear = embedding + rows * dim;
+    for (Eigen::Index k = 0; k < num_classes_; ++k) {
+      for (Eigen::Index c = 0; c < dim; ++c) linear[k * dim + c] = w * g.linear_weight(k, c);
+      linear[num_classes_ * dim + k] = w * g.bias(k);
+    }
+    return g.loss;
+  }
+
+  [[nodiscard]] std::span<Scalar> gradient_buffer() noexcept { return flat_grad_; }
+
+  void apply_gradients() {
+    const Eigen::Index rows = embedding_.rows(), dim = embedding_.cols();
+    if (flat_grad_.size() != static_cast<std::size_t>(rows + rows * dim + num_classes_ * dim + num_classes_))
+      throw std::logic_error("gpta::student::bow_classifier::apply_gradients: call compute_gradients first");
+    gradients_type g;
+    const Scalar* embedding = flat_grad_.data() + rows;
+    for (Eigen::Index r = 0; r < rows; ++r)
+      if (flat_grad_[static_cast<std::size_t>(r)] > Scalar(0)) g.embedding_rows.push_back(r);
+    g.embedding = matrix_type(static_cast<Eigen::Index>(g.embedding_rows.size()), dim);
+    for (std::size_t k = 0; k < g.embedding_rows.size(); ++k)
+      for (Eigen::Index c = 0; c < dim; ++c)
+        g.embedding(static_cast<Eigen::Index>(k), c) = embedding[g.embedding_rows[k] * dim + c];
+    const Scalar* linear = embedding + rows * dim;
+    g.linear_weight = matrix_type(num_classes_, dim);
+    g.bias = vector_type(num_classes_);
+    for (Eigen::Index k = 0; k < num_classes_; ++k) {
+      for (Eigen::Index c = 0; c < dim; ++c) g.linear_weight(k, c) = linear[k * dim + c];
+      g.bias(k) = linear[num_classes_ * dim + k];
+    }
+    apply_gradients(g);
+  }
+
+  [[nodiscard]] std::uint64_t parameter_hash() const noexcept {
+    const auto values = [](const auto& m) {
+      return std::span<const Scalar>(m.data(), static_cast<std::size_t>(m.size()));
+    };
+    using gpta::detail::fnv1a64_values;
+    return fnv1a64_values(values(bias_), fnv1a64_values(values(linear_weight_), fnv1a64_values(values(embedding_))));
+  }
+
   /// Arg-max class per example (ties: the lowest class id).
   [[nodiscard]] std::vector<int> predict(std::span<const text_example> batch, std::string_view prefix) const {
     std::vector<int> out(batch.size());
@@ -358,6 +414,7 @@ class basic_bow_classifier {
   matrix_type embedding_;
   matrix_type linear_weight_;
   vector_type bias_;
+  std::vector<Scalar> flat_grad_;  ///< data parallel: the held gradients (compute_gradients)
 };
 
 using bow_classifier = basic_bow_classifier<float>;

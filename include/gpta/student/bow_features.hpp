@@ -16,6 +16,7 @@
 
 #include <Eigen/Core>
 
+#include <gpta/detail/fnv1a.hpp>
 #include <gpta/student/prefix_budget.hpp>
 #include <gpta/text/simple_tokenizer.hpp>
 #include <gpta/text/vocabulary.hpp>
@@ -23,27 +24,10 @@
 namespace gpta::student {
 
 namespace detail {
-inline constexpr std::uint64_t fnv1a_offset = 14695981039346656037ull;
-inline constexpr std::uint64_t fnv1a_prime = 1099511628211ull;
-
-/// 64-bit FNV-1a over bytes: specified bit for bit, so bucket assignments (and therefore
-/// checkpoints) are the same with every compiler and standard library, unlike std::hash.
-[[nodiscard]] constexpr std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t h = fnv1a_offset) noexcept {
-  for (const char c : bytes) {
-    h ^= static_cast<unsigned char>(c);
-    h *= fnv1a_prime;
-  }
-  return h;
-}
-
-/// Continues FNV-1a over the 8 little-endian bytes of `x` (byte order fixed, not the host's).
-[[nodiscard]] constexpr std::uint64_t fnv1a64_u64(std::uint64_t x, std::uint64_t h) noexcept {
-  for (int i = 0; i < 8; ++i) {
-    h ^= (x >> (8 * i)) & 0xFFu;
-    h *= fnv1a_prime;
-  }
-  return h;
-}
+using gpta::detail::fnv1a64;
+using gpta::detail::fnv1a64_u64;
+using gpta::detail::fnv1a_offset;
+using gpta::detail::fnv1a_prime;
 
 /// Remembers the encoding of the last string asked for. Probing and evaluation call the model
 /// batch after batch with one prefix, so one entry catches nearly every hit. Thread-safe, copyable.
