@@ -15,6 +15,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <gpta/backend/thrust_bert_student.hpp>
 #include <gpta/data/registry.hpp>
 #include <gpta/data/sampling.hpp>
 #include <gpta/prompt/dialogue_gradient.hpp>
@@ -147,7 +148,7 @@ BOOST_AUTO_TEST_CASE(two_ranks_train_bow_as_one_process_with_the_same_global_bat
   BOOST_TEST(std::abs(a.sum()) > 0.0f);
 }
 
-BOOST_AUTO_TEST_CASE(two_ranks_train_a_bert_student_as_one_process) {
+BOOST_AUTO_TEST_CASE(two_ranks_train_a_bert_student_as_one_process_host_and_thrust) {
   // A tiny random BERT (no dropout: each rank's shard would draw different masks than one process).
   const auto tokenizer = gpta::text::wordpiece_tokenizer::from_tokens(
       {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "a", "movie", "film", "is", "was", "good", "great", "bad",
@@ -186,6 +187,19 @@ BOOST_AUTO_TEST_CASE(two_ranks_train_a_bert_student_as_one_process) {
   BOOST_REQUIRE(la.size() == lb.size());
   for (std::size_t i = 0; i < la.size(); ++i) BOOST_TEST(la[i] == lb[i], tt::tolerance(1e-5));
   BOOST_CHECK_NO_THROW(dp.check_in_sync("after four steps"));
+
+  // The same network on the Thrust backend (OMP system): data-parallel as well.
+  using thrust_student = gpta::backend::thrust_bert_student<gpta::backend::thrust_backend<thrust::system::omp::tag>>;
+  const gpta::bert_student host(c, tokenizer, o);
+  thrust_student alone(host);
+  gpta::mpi::data_parallel<thrust_student> spread{thrust_student(host)};
+  for (int step = 0; step < 4; ++step) {
+    const auto batch = all.subspan(static_cast<std::size_t>(step % 2) * 8, 7);
+    BOOST_TEST(alone.train_step(batch, "rate") == spread.train_step(batch, "rate"), tt::tolerance(1e-5));
+  }
+  BOOST_TEST((alone.predict(all, "rate") == spread.predict(all, "rate")));
+  BOOST_TEST(alone.loss(all, "rate") == spread.loss(all, "rate"), tt::tolerance(1e-5));
+  BOOST_CHECK_NO_THROW(spread.check_in_sync("after four Thrust steps"));
 }
 
 BOOST_AUTO_TEST_CASE(only_rank_0_talks_to_the_ta_and_every_rank_follows_its_answers) {

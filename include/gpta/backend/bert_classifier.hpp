@@ -23,6 +23,7 @@
 #include <thrust/copy.h>
 
 #include <gpta/backend/adamw.hpp>
+#include <gpta/backend/bert_classifier_options.hpp>
 #include <gpta/backend/bert_model_kernels.hpp>
 #include <gpta/backend/bias.hpp>
 #include <gpta/backend/cross_entropy.hpp>
@@ -40,47 +41,6 @@
 #include <gpta/nn/lr_schedule.hpp>
 
 namespace gpta::backend {
-
-/// Hyper-parameters: the fields of gpta::bert_student_options that training reads (see
-/// classifier_options_from in bert_model.hpp), same defaults and meaning.
-struct bert_classifier_options {
-  std::size_t num_labels = 2;
-  bert_pooling_mode pooling = bert_pooling_mode::mean;
-  double learning_rate = 5e-5;  ///< peak of the warm-up/decay schedule
-  double weight_decay = 0.01;   ///< only on tensors the host registered with decay (not biases, LayerNorm)
-  double adam_beta1 = 0.9, adam_beta2 = 0.999, adam_epsilon = 1e-8;
-  std::int64_t warmup_steps = 0;
-  std::int64_t total_steps = 0;  ///< 0: no decay after warm-up
-  double max_grad_norm = 1.0;    ///< 0: no clipping
-  double classifier_dropout = 0.1;
-  bool dropout = true;     ///< false: no dropout anywhere
-  std::uint64_t seed = 0;  ///< dropout masks (keys as nn::dropout_context)
-
-  void validate() const {
-    auto bad = [](const std::string& what) { throw std::invalid_argument("gpta::backend::bert_classifier: " + what); };
-    if (num_labels < 2) bad("num_labels must be >= 2");
-    if (!(max_grad_norm >= 0)) bad("max_grad_norm must be >= 0");
-    if (!(classifier_dropout >= 0 && classifier_dropout < 1)) bad("classifier_dropout must be in [0, 1)");
-    nn::linear_warmup_decay{learning_rate, warmup_steps, total_steps}.validate();
-  }
-};
-
-/// A padded batch as the encoder reads it: the fields of nn::bert_batch, without Eigen.
-struct token_batch_ref {
-  index_t batch_size = 0;
-  index_t seq_len = 0;
-  std::span<const std::int32_t> input_ids;
-  std::span<const std::int32_t> token_type_ids;
-  std::span<const index_t> lengths;  ///< real tokens per sequence (right padding)
-};
-
-/// Any nn::bert_batch-like value as a token_batch_ref (no copy).
-template <class Batch>
-[[nodiscard]] token_batch_ref batch_ref(const Batch& b) {
-  return {static_cast<index_t>(b.batch_size), static_cast<index_t>(b.seq_len),
-          std::span<const std::int32_t>(b.input_ids),
-          std::span<const std::int32_t>(b.token_type_ids), std::span<const index_t>(b.lengths)};
-}
 
 /// Dropout site of the classification head: nn::head_dropout_site.
 inline constexpr std::uint64_t bert_head_dropout_site = std::uint64_t{1} << 20;
@@ -197,6 +157,14 @@ class bert_classifier {
 
   /// One AdamW step on `batch`; the batch's mean loss before the update (basic_bert_student::train_step).
   double train_step(const token_batch_ref& batch, std::span<const int> labels) {
+    const double loss = compute_gradients(batch, labels, 1.0);
+    apply_gradients();
+    return loss;
+  }
+
+  /// Forward and backward only: the gradient of the batch's mean loss times `weight` in the
+  /// backend's gradient buffer (data-parallel training sums it across processes in between).
+  double compute_gradients(const token_batch_ref& batch, std::span<const int> labels, double weight) {
     if (static_cast<index_t>(labels.size()) != batch.batch_size)
       throw std::invalid_argument("gpta::backend::bert_classifier::train_step: one label per sequence");
     for (int y : labels)
@@ -211,7 +179,13 @@ class bert_classifier {
     ensure(d_logits_, batch_ * labels_);
     const double loss = softmax_cross_entropy_rows(be_, mat(logits_, batch_, labels_), view(targets_), {},
                                                    mat(d_logits_, batch_, labels_));
+    if (weight != 1.0) scale(be_, view(d_logits_), static_cast<float>(weight));
     backward(train);
+    return loss;
+  }
+
+  /// Clipping, schedule and AdamW from the gradient buffer; then the next step's dropout keys.
+  void apply_gradients() {
     last_grad_norm_ = options_.max_grad_norm > 0 ? clip_global_norm(be_, view(grads_), options_.max_grad_norm)
                                                  : std::sqrt(sum_of_squares(be_, view(grads_)));
     ++step_;
@@ -221,7 +195,16 @@ class bert_classifier {
     for (const run& r : runs_)
       adamw_update(be_, k, slice(values_, r.offset, r.size), slice(grads_, r.offset, r.size),
                    slice(first_moment_, r.offset, r.size), slice(second_moment_, r.offset, r.size), r.decay);
-    return loss;
+  }
+
+  void zero_gradients() { fill_values(be_, view(grads_), 0.0f); }
+
+  /// The gradient buffer in host memory (CPP/OMP systems; under CUDA an NCCL reducer takes the
+  /// device buffer instead).
+  [[nodiscard]] std::span<float> gradient_buffer() noexcept
+    requires Backend::host_accessible
+  {
+    return {thrust::raw_pointer_cast(grads_.data()), grads_.size()};
   }
 
   /// The same step on an nn::bert_batch (or any type with its fields).

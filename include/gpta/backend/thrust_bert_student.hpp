@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <span>
@@ -22,6 +23,7 @@
 #include <gpta/backend/bert_model.hpp>
 #endif
 #include <gpta/backend/bert_from_student.hpp>
+#include <gpta/detail/fnv1a.hpp>
 #include <gpta/nn/bert_checkpoint.hpp>
 #include <gpta/student/bert_student.hpp>
 
@@ -55,6 +57,29 @@ class thrust_bert_student {
     if (batch.empty()) throw std::invalid_argument("gpta::backend::thrust_bert_student::train_step: empty batch");
     const auto labels = checked_labels(batch, options_.num_labels, "gpta::backend::thrust_bert_student::train_step");
     return model_->train_step(encode(batch, prefix), std::span<const int>(labels));
+  }
+
+  /// Data parallel (gpta::data_parallel_student), on systems whose memory the host reads (CPP,
+  /// OMP); the gradient buffer is the backend's own, summed in place.
+  double compute_gradients(std::span<const text_example> shard, std::string_view prefix, double weight)
+    requires Backend::host_accessible
+  {
+    if (shard.empty()) {
+      model_->zero_gradients();
+      return 0.0;
+    }
+    const auto labels = checked_labels(shard, options_.num_labels, "gpta::backend::thrust_bert_student::train_step");
+    return model_->compute_gradients(batch_ref(encode(shard, prefix)), std::span<const int>(labels), weight);
+  }
+  [[nodiscard]] std::span<float> gradient_buffer() noexcept
+    requires Backend::host_accessible
+  {
+    return model_->gradient_buffer();
+  }
+  void apply_gradients() { model_->apply_gradients(); }
+  [[nodiscard]] std::uint64_t parameter_hash() const {
+    const std::vector<float> v = model_->parameter_values();
+    return gpta::detail::fnv1a64_values(std::span<const float>(v));
   }
 
   /// Predictions (labels of `batch` are not read).
