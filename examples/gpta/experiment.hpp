@@ -156,7 +156,14 @@ experiment_result run_with(Student student, Strategy strategy, const experiment_
   } else if (!c.out.empty()) {
     t.record_to(c.out, c.to_json());
   }
-  run_result r = t.fit(d.train, d.dev, d.test, d.task);
+  run_result r = [&] {
+#if defined(GPTA_CLI_HAS_MPI)
+    // Data-parallel: after every round, all ranks must hold the same weights.
+    if constexpr (requires(const Student& s) { s.check_in_sync(std::string()); })
+      return t.fit(d.train, d.dev, d.test, d.task, mpi::in_sync_check<Student>{&t.student()});
+#endif
+    return t.fit(d.train, d.dev, d.test, d.task);
+  }();
   if (!c.save_prefix_to.empty() && r.best_round >= 0) {
     auto repo = prefix_repository::load(c.save_prefix_to);
     repo.add({r.best_prefix, d.task.name, d.task.domain, r.best_dev.metric, r.best_dev.score, r.best_round,

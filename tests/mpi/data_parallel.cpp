@@ -136,8 +136,7 @@ BOOST_AUTO_TEST_CASE(two_ranks_train_bow_as_one_process_with_the_same_global_bat
   gpta::basic_trainer dp(parallel_t(bow(d.train)), gpta::fixed_prefix{"movie review:"}, gpta::null_transport{},
                          options(8));
   const gpta::run_result two = dp.fit(d.train, d.dev, d.test, d.task,
-                                      gpta::mpi::in_sync_check<gpta::student::bow_classifier,
-                                                               gpta::mpi::host_allreduce>{&dp.student()});
+                                      gpta::mpi::in_sync_check<parallel_t>{&dp.student()});
   check_same_rounds(one, two, 1e-4);
   BOOST_TEST(dp.student().steps() == one.rounds.size() * 8u);  // 32 sentences / 8, 2 epochs a round
   BOOST_TEST(dp.student().reduce_seconds() > 0.0);

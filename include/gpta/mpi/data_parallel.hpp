@@ -154,10 +154,11 @@ class data_parallel {
   std::size_t steps_ = 0;
 };
 
-/// A callback that checks after every round that all ranks hold the same weights.
-template <class Student, class Reducer>
+/// A callback that checks after every round that all ranks hold the same weights
+/// (`DataParallel`: a data_parallel<...>).
+template <class DataParallel>
 struct in_sync_check {
-  const data_parallel<Student, Reducer>* student;
+  const DataParallel* student;
   void on_round_end(const round_context& c) const {
     student->check_in_sync("after round " + std::to_string(c.record.round));
   }
