@@ -9,8 +9,9 @@ cd "$root"
 bin=build/bin/gpta_bench_mpi_data_parallel
 [[ -x $bin ]] || { echo "bench_mpi: $bin not built (cmake -DGPTA_ENABLE_MPI=ON)" >&2; exit 1; }
 GPTA_MINILM_DIR=${GPTA_MINILM_DIR:-$(bash scripts/install_models.sh path minilm | tail -n 1)}
-export GPTA_MINILM_DIR OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader \
-       OMPI_MCA_btl_vader_single_copy_mechanism=none
+# Shared memory only (one machine); root allowed (containers). Where the kernel refuses cross-memory
+# attach (CMA), add OMPI_MCA_btl_vader_single_copy_mechanism=none (slower copies).
+export GPTA_MINILM_DIR OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
 args=(--batch "${BATCH:-16}" --seq "${SEQ:-64}" --steps "${STEPS:-10}" --warmup 2)
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores" >&2
 for config in "1 1" "2 1" "1 2"; do
