@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "support/llm_test_server.hpp"
+#include "support/scripted_ta.hpp"
 #include "support/run_command.hpp"
 
 namespace {
@@ -35,15 +36,7 @@ std::vector<boost::json::object> json_lines(const std::string& text) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(own_loop_drives_prefix_tuner_against_a_real_http_ta) {
-  using gpta::test::server_action;
-  // Round 0's prefix, then two new prefixes per feedback turn (named by the conversation's length).
-  gpta::test::llm_test_server ta([](const gpta::test::recorded_request& req, std::size_t) {
-    static const char* words[] = {"film", "critic", "opinion", "verdict", "story", "tone", "mood", "plot"};
-    const std::size_t turns = req.json().at("messages").as_array().size();
-    if (turns <= 2) return server_action::ok("<prefix>great film or awful film</prefix>");
-    return server_action::ok(std::string("<prefix>a ") + words[turns % 8] + " review</prefix>\n<prefix>good or bad " +
-                             words[(turns + 3) % 8] + "</prefix>");
-  });
+  gpta::test::llm_test_server ta = gpta::test::fresh_prefixes_ta();
   const auto r =
       run_command("OPENAI_BASE_URL=" + ta.base_url() + " " + bin + "gpta_example_own_loop " + data_dir + " 3");
   BOOST_TEST_REQUIRE(r.status == 0, r.output);

@@ -9,17 +9,11 @@
 #include <vector>
 
 #include "support/llm_test_server.hpp"
+#include "support/scripted_ta.hpp"
 #include "support/run_command.hpp"
 
 BOOST_AUTO_TEST_CASE(libtorch_loop_trains_with_the_tas_prefixes) {
-  using gpta::test::server_action;
-  gpta::test::llm_test_server ta([](const gpta::test::recorded_request& req, std::size_t) {
-    static const char* words[] = {"film", "critic", "opinion", "verdict", "story", "tone", "mood", "plot"};
-    const std::size_t turns = req.json().at("messages").as_array().size();
-    if (turns <= 2) return server_action::ok("<prefix>great film or awful film</prefix>");
-    return server_action::ok(std::string("<prefix>a ") + words[turns % 8] + " review</prefix>\n<prefix>good or bad " +
-                             words[(turns + 3) % 8] + "</prefix>");
-  });
+  gpta::test::llm_test_server ta = gpta::test::fresh_prefixes_ta();
   const auto r = gpta::test::run_command("OPENAI_BASE_URL=" + ta.base_url() + " " GPTA_TEST_BINARY_DIR
                                          "/bin/gpta_example_libtorch_loop " GPTA_TEST_SHARED_DATA_DIR " 3");
   BOOST_TEST_REQUIRE(r.status == 0, r.output);

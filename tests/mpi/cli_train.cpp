@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "support/llm_test_server.hpp"
+#include "support/scripted_ta.hpp"
 #include "support/run_command.hpp"
 
 namespace fs = std::filesystem;
@@ -78,15 +79,7 @@ BOOST_AUTO_TEST_CASE(mpirun_train_matches_one_process) {
 }
 
 BOOST_AUTO_TEST_CASE(mpirun_dialogue_asks_the_ta_from_rank_0_only) {
-  using gpta::test::server_action;
-  // Answers depend on the conversation's length only, so both runs get the same ones.
-  gpta::test::llm_test_server ta([](const gpta::test::recorded_request& req, std::size_t) {
-    static const char* words[] = {"film", "critic", "opinion", "verdict", "story", "tone", "mood", "plot"};
-    const std::size_t turns = req.json().at("messages").as_array().size();
-    if (turns <= 2) return server_action::ok("<prefix>great film or awful film</prefix>");
-    return server_action::ok(std::string("<prefix>a ") + words[turns % 8] + " review</prefix>\n<prefix>good or bad " +
-                             words[(turns + 3) % 8] + "</prefix>");
-  });
+  gpta::test::llm_test_server ta = gpta::test::fresh_prefixes_ta();
   const fs::path one = fresh("dialogue_one"), two = fresh("dialogue_two");
   const std::string ta_flags = " --strategy dialogue --candidates 2 --ta-base-url " + ta.base_url();
   const auto a = run_command(gpta_bin + flags + ta_flags + " --out " + one.string());
