@@ -229,7 +229,7 @@ experiment_result run_distributed(Student student, const experiment_config& c0,
                                   const basic_experiment_data<typename Student::example_type>& d, Metric metric) {
   if constexpr (!data_parallel_student<Student>) {
     throw usage_error("mpirun: student '" + c0.student + "' on task '" + c0.task +
-                      "' cannot train data-parallel yet (bow and minilm on sentiment tasks can)");
+                      "' cannot train data-parallel yet (on sentiment tasks bow, minilm and qwen0.5b can)");
   } else {
     if (c0.resume) throw usage_error("flag --resume: not under mpirun yet (a data-parallel run has no checkpoints)");
     const mpi::communicator world;

@@ -9,11 +9,14 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <boost/test/unit_test.hpp>
+
+#include <unistd.h>
 
 #include <gpta/backend/thrust_bert_student.hpp>
 #include <gpta/data/registry.hpp>
@@ -22,7 +25,10 @@
 #include <gpta/prompt/fixed_prefix.hpp>
 #include <gpta/student/bert_student.hpp>
 #include <gpta/student/bow_classifier.hpp>
+#include <gpta/student/lm_classifier.hpp>
 #include <gpta/train/basic_trainer.hpp>
+
+#include "support/qwen2_tiny_gguf.hpp"
 
 namespace {
 
@@ -199,6 +205,33 @@ BOOST_AUTO_TEST_CASE(two_ranks_train_a_bert_student_as_one_process_host_and_thru
   BOOST_TEST((alone.predict(all, "rate") == spread.predict(all, "rate")));
   BOOST_TEST(alone.loss(all, "rate") == spread.loss(all, "rate"), tt::tolerance(1e-5));
   BOOST_CHECK_NO_THROW(spread.check_in_sync("after four Thrust steps"));
+}
+
+BOOST_AUTO_TEST_CASE(two_ranks_train_the_causal_lm_classifier_as_one_process) {
+  // A tiny random Qwen2 GGUF (each rank writes its own copy, same seed, same bytes) with LoRA.
+  const std::filesystem::path file = std::filesystem::temp_directory_path() /
+                                     ("gpta_mpi_lm_" + std::to_string(::getpid()) + ".gguf");
+  gpta::test::write_tiny_qwen2_gguf(file, 3);
+  gpta::lm_classifier_options o;
+  o.labels = {"bad", "good"};
+  o.prompt.system = "You classify.";
+  o.prompt.max_length = 96;
+  o.prompt.prefix_budget = 8;
+  o.tuning.lora.rank = 4;
+  o.tuning.lora.modules = gpta::nn::lora_all_modules;
+  o.tuning.learning_rate = 3e-2;
+  o.tuning.seed = 5;
+  const std::vector<gpta::text_example> reviews{
+      {"a fine film", 1}, {"dull and long", 0}, {"loved it", 1}, {"a mess", 0}, {"great fun", 1}};
+  auto single = gpta::lm_classifier::from_gguf(file, o);
+  gpta::mpi::data_parallel<gpta::lm_classifier> dp(gpta::lm_classifier::from_gguf(file, o));
+  std::filesystem::remove(file);
+  const std::span<const gpta::text_example> all(reviews);
+  for (int step = 0; step < 3; ++step)  // 5 examples: shards of 2 and 3
+    BOOST_TEST(single.train_step(all, "rate it") == dp.train_step(all, "rate it"), tt::tolerance(1e-5));
+  BOOST_TEST(single.loss(all, "rate it") == dp.loss(all, "rate it"), tt::tolerance(1e-5));
+  BOOST_TEST((single.predict(all, "rate it") == dp.predict(all, "rate it")));
+  BOOST_CHECK_NO_THROW(dp.check_in_sync("after three steps"));
 }
 
 BOOST_AUTO_TEST_CASE(only_rank_0_talks_to_the_ta_and_every_rank_follows_its_answers) {

@@ -145,6 +145,28 @@ class basic_lm_classifier {
     });
   }
 
+  /// Data parallel (gpta::data_parallel_student): the loss is a mean over examples, so weighted
+  /// shard gradients sum to the global batch's.
+  double compute_gradients(std::span<const text_example> shard, std::string_view prefix, double weight) {
+    if (shard.empty()) {
+      tuner_.zero_gradients();
+      return 0.0;
+    }
+    const auto q = build(shard, prefix);
+    const auto labels = checked(shard);
+    return tuner_.compute_gradients(
+        [&](auto& decoder, auto& adapters, const nn::dropout_context& drop) {
+          return decoder.objective_and_grad(q.sequences, q.targets, adapters, drop,
+                                            [&](std::span<const double> logp, std::span<double> g) {
+                                              return class_loss(q, logp, labels, &g);
+                                            });
+        },
+        weight);
+  }
+  [[nodiscard]] std::span<Scalar> gradient_buffer() noexcept { return tuner_.gradient_buffer(); }
+  void apply_gradients() { tuner_.apply_gradients(); }
+  [[nodiscard]] std::uint64_t parameter_hash() const noexcept { return tuner_.parameter_hash(); }
+
   [[nodiscard]] std::vector<int> predict(std::span<const text_example> batch, std::string_view prefix) const {
     return predict_with_loss_impl(batch, prefix, false).first;
   }

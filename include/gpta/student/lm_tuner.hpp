@@ -10,12 +10,14 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <gpta/detail/error.hpp>
+#include <gpta/detail/fnv1a.hpp>
 #include <gpta/detail/sha256.hpp>
 #include <gpta/nn/adamw.hpp>
 #include <gpta/nn/grad_clip.hpp>
@@ -105,11 +107,27 @@ class lm_tuner {
   /// gradient to adapters.grads() (zeroed before); then clipping and AdamW. Returns the loss.
   template <class Compute>
   double step(Compute&& compute) {
+    const double loss = compute_gradients(std::forward<Compute>(compute), 1.0);
+    apply_gradients();
+    return loss;
+  }
+
+  /// The first half of step(): the adapters' gradient of the loss, times `weight` (data parallel:
+  /// the shard's share of the global batch), left in gradient_buffer().
+  template <class Compute>
+  double compute_gradients(Compute&& compute, double weight) {
     std::lock_guard lock(base_->mutex);
     adapters_.zero_grad();
     const nn::dropout_context drop{options_.seed, static_cast<std::uint64_t>(step_), options_.lora.dropout > 0};
     base_->decoder.keep_activations(options_.keep_activations);  // the base may be shared
     const double loss = compute(base_->decoder, adapters_, drop);
+    if (weight != 1.0) adapters_.grads() *= static_cast<Scalar>(weight);
+    return loss;
+  }
+  void zero_gradients() { adapters_.zero_grad(); }
+
+  /// The second half: clipping, the schedule and AdamW from the (summed) gradient buffer.
+  void apply_gradients() {
     auto& g = adapters_.grads();
     last_grad_norm_ = options_.max_grad_norm > 0 ? nn::clip_global_norm(g, options_.max_grad_norm)
                                                  : std::sqrt(g.template cast<double>().squaredNorm());
@@ -118,7 +136,16 @@ class lm_tuner {
                                                          options_.total_steps}(step_));
     optimizer_.begin_step();
     optimizer_.update(0, adapters_.values(), g);
-    return loss;
+  }
+
+  [[nodiscard]] std::span<Scalar> gradient_buffer() noexcept {
+    auto& g = adapters_.grads();
+    return {g.data(), static_cast<std::size_t>(g.size())};
+  }
+  /// A digest of the adapters (the base is frozen and the same file on every rank).
+  [[nodiscard]] std::uint64_t parameter_hash() const noexcept {
+    const auto& v = adapters_.values();
+    return gpta::detail::fnv1a64_values(std::span<const Scalar>(v.data(), static_cast<std::size_t>(v.size())));
   }
 
   /// Runs `f(decoder, adapters)` with the base locked (inference: no gradient, no dropout).
