@@ -162,12 +162,13 @@ int cmd_compare(const std::vector<std::string>& args) {
     std::cout << "task " << base.task << ", student " << base.student << ", " << base.train_docs
               << " training documents, test set of " << base.test_docs << " documents\n";
     std::cout << "strategy    seeds  ROUGE-1 F1        ROUGE-2 F1        ROUGE-L F1        TA accuracy   TA tokens  exposed\n";
-  } else if (kind_of(base.task) == task_kind::reading) {
-    std::cout << "task " << base.task << ", student " << base.student << ", " << base.train_questions
-              << " training questions, test set of " << base.test_questions << " questions\n";
   } else {
-    std::cout << "task " << base.task << ", student " << base.student << ", " << base.k_per_class
-              << " training examples per class, test set of " << base.test_size << "\n";
+    if (kind_of(base.task) == task_kind::reading)
+      std::cout << "task " << base.task << ", student " << base.student << ", " << base.train_questions
+                << " training questions, test set of " << base.test_questions << " questions\n";
+    else
+      std::cout << "task " << base.task << ", student " << base.student << ", " << base.k_per_class
+                << " training examples per class, test set of " << base.test_size << "\n";
     const std::string a = base.task == "squad" ? "test EM      " : "test accuracy",
                       b = base.task == "squad" ? "test F1      " : base.task == "race" ? "level mean   " : "test macro-F1";
     std::cout << "strategy    seeds  " << a << "     " << b << "     TA accuracy   TA tokens  exposed\n";

@@ -124,15 +124,16 @@ inline void declare_experiment_flags(arg_parser& p) {
       .option("lr", "learning rate (default: 0.05 for bow, 5e-5 for minilm, 2e-4 for qwen0.5b's adapters)")
       .option("backend", "minilm: where the network runs: host (Eigen) | thrust (the Thrust system GPTA_THRUST_DEVICE selects)", "host")
       .option("max-length", "minilm, qwen0.5b: sequence length, template, prefix and specials included (default 128; "
-              "640 for summarisation)")
+              "640 for summarisation, 384 for reading comprehension)")
       .option("train-questions", "squad, race: training questions (split by article / passage)", "64")
       .option("dev-questions", "squad, race: dev questions (carved first, shared by every seed)", "256")
       .option("test-questions", "squad, race: test questions (carved first, shared by every seed)", "1024")
       .option("train-docs", "summarisation: training documents", "16")
       .option("dev-docs", "summarisation: dev documents (carved first, shared by every seed)", "16")
       .option("test-docs", "summarisation: test documents (carved first, shared by every seed)", "100")
-      .option("summary-tokens", "summarisation: most summary tokens trained on and written", "96")
-      .option("beams", "summarisation: beam width (1 = greedy)", "1")
+      .option("summary-tokens", "summarisation, and squad with qwen0.5b: most summary (answer) tokens trained on and "
+              "written (default 96; 32 for squad)")
+      .option("beams", "summarisation, and squad with qwen0.5b: beam width (1 = greedy)", "1")
       .option("no-repeat-ngram", "summarisation: no n-gram of this size twice in a summary (0 = off)", "3")
       .option("qwen-gguf", "qwen0.5b: the GGUF file (default: $GPTA_QWEN05B_GGUF; scripts/install_models.sh path qwen0.5b)")
       .option("template", "qwen0.5b: prompt template: chatml (the model's own, with its default system turn) | plain", "chatml")
@@ -190,7 +191,8 @@ inline experiment_config read_experiment_flags(const arg_parser& p) {
   c.train_docs = p.integer<std::size_t>("train-docs", 1, 1000000);
   c.dev_docs = p.integer<std::size_t>("dev-docs", 1, 1000000);
   c.test_docs = p.integer<std::size_t>("test-docs", 1, 1000000);
-  c.summ.summary_tokens = p.integer<std::size_t>("summary-tokens", 1, 4096);
+  c.summ.summary_tokens = p.has("summary-tokens") ? p.integer<std::size_t>("summary-tokens", 1, 4096)
+                                                  : default_summary_tokens(c.task);
   c.summ.beams = p.integer<std::size_t>("beams", 1, 64);
   c.summ.no_repeat_ngram = p.integer<std::size_t>("no-repeat-ngram", 0, 64);
   c.minilm_dir = p.get("minilm-dir").value_or(env_or("GPTA_MINILM_DIR", ""));

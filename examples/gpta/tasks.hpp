@@ -72,6 +72,9 @@ inline std::size_t default_max_length(const std::string& task) {
   }
 }
 
+/// --summary-tokens when not given: 32 for squad (answers of a few words), else 96 (summaries).
+inline std::size_t default_summary_tokens(const std::string& task) { return task == "squad" ? 32 : 96; }
+
 /// The instruction `--strategy fixed` uses when --prefix is not given.
 inline std::string default_fixed_prefix(const std::string& task) {
   if (task == "cnndm") return "Summarize this news article in three or four short highlight sentences.";
@@ -89,7 +92,7 @@ inline std::string task_help() {
     s += (s.empty() ? "" : " | ") + t.name;
   }
   return cls + " (sentiment) | " + sum + " (summarisation, --student qwen0.5b) | " + rc +
-         " (reading comprehension, --student minilm)";
+         " (reading comprehension, --student minilm or qwen0.5b)";
 }
 
 }  // namespace gpta::cli

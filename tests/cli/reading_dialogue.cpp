@@ -35,7 +35,7 @@ std::string feedback_turn(const std::string& task, std::vector<gpta::test::recor
   const std::string gpta = GPTA_TEST_BINARY_DIR "/bin/gpta";
   const auto r = run_command("OMP_NUM_THREADS=1 " + gpta + " train --task " + task +
                      " --student minilm --strategy dialogue --data-dir " GPTA_TEST_SHARED_DATA_DIR
-                     " --train-questions 8 --dev-questions 8 --test-questions 8 --rounds 2 --epochs 1 --batch-size 8"
+                     " --train-questions 4 --dev-questions 4 --test-questions 4 --rounds 2 --epochs 1 --batch-size 4"
                      " --max-length 128 --candidates 2 --probe-steps 1 --probe-dev 4 --ta-format tags --ta-base-url " +
                      ta.base_url() + " --quiet --out " + out.string());
   fs::remove_all(out);
@@ -57,7 +57,7 @@ BOOST_AUTO_TEST_CASE(squad_feedback_breaks_scores_down_by_question_word) {
   BOOST_TEST_REQUIRE(!fb.empty());
   for (const char* want : {"dev f1:", "- dev scores per question word:", "The weakest question word is"})
     BOOST_TEST(fb.find(want) != std::string::npos, "missing \"" << want << "\" in:\n" << fb);
-  // Eight questions of an untrained span head: some are wrong, so the wrong-answer lengths are there.
+  // Four questions of an untrained span head: some are wrong, so the wrong-answer lengths are there.
   BOOST_TEST(fb.find("  - wrong answers: mean predicted length (words): ") != std::string::npos, fb);
   BOOST_TEST(fb.find("  - share of empty predictions: ") != std::string::npos, fb);
   // No question and no passage of the file reaches the TA (a leak of any split would show: the

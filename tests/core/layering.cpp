@@ -78,7 +78,7 @@ const fs::path& include_root() {
 std::vector<fs::path> headers() {
   std::vector<fs::path> out;
   for (const auto& e : fs::recursive_directory_iterator(include_root()))
-    if (e.is_regular_file() && (e.path().extension() == ".hpp" || e.path().extension() == ".cuh"))
+    if (e.is_regular_file() && (e.path().extension() == ".hpp" || e.path().extension() == ".ipp" || e.path().extension() == ".cuh"))
       out.push_back(e.path());
   return out;
 }

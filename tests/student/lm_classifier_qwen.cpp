@@ -15,7 +15,7 @@
 
 // The label-word classifier on the real Qwen2.5-Coder-0.5B-Instruct (Q4_K_M GGUF, dequantised):
 // the base hash, SST-2's label words as single answer tokens, shared-head scoring against full
-// prompts, zero-shot accuracy with an instruction, and a few LoRA steps that lower the loss.
+// prompts, zero-shot accuracy with an instruction, and a LoRA step that lowers the loss.
 
 namespace {
 
@@ -98,10 +98,9 @@ BOOST_AUTO_TEST_CASE(qwen05b_classifies_sst2_zero_shot_and_lora_lowers_its_loss)
 
   t0 = std::chrono::steady_clock::now();
   const double before = c.loss(train, instruction);
-  double last = 0;
-  for (int step = 0; step < 2; ++step) last = c.train_step(train, instruction);
+  const double last = c.train_step(train, instruction);  // one step: the big model is used sparingly in CI
   const double after = c.loss(train, instruction);
-  BOOST_TEST_MESSAGE("LoRA: loss on the 4 training rows " << before << " -> " << after << " after 2 steps ("
+  BOOST_TEST_MESSAGE("LoRA: loss on the 4 training rows " << before << " -> " << after << " after 1 step ("
                      << seconds_since(t0) << " s)");
   BOOST_TEST(after < before);
   BOOST_TEST(last > 0);

@@ -109,8 +109,12 @@ class basic_lm_classifier {
   using base_type = student::lm_base_model<Scalar>;
 
   /// A classifier on a base model already loaded (several students may share one base).
-  basic_lm_classifier(std::shared_ptr<base_type> base, lm_classifier_options options)
-      : options_((options.validate(), std::move(options))),
+  /// `kind`: the name save() writes as gpta.kind and load_weights() requires (students built on
+  /// this one, such as lm_choice_reader, save under their own name).
+  basic_lm_classifier(std::shared_ptr<base_type> base, lm_classifier_options options,
+                      std::string kind = "lm_classifier")
+      : kind_(std::move(kind)),
+        options_((options.validate(), std::move(options))),
         tuner_(std::move(base), options_.tuning),
         prompt_(tuner_.base().tokenizer, options_.prompt) {
     for (const auto& l : options_.labels) {
@@ -220,7 +224,7 @@ class basic_lm_classifier {
   /// The adapters, their optimiser state and these options, tied to the base file by its hash.
   void save(const std::filesystem::path& path) const {
     tuner_.save(path, {{"format", "pt"},
-                       {"gpta.kind", "lm_classifier"},
+                       {"gpta.kind", kind_},
                        {"gpta.options", boost::json::serialize(to_json(options_))}});
   }
 
@@ -262,7 +266,7 @@ class basic_lm_classifier {
   /// classifier's options stay. Errors name the file when it holds another kind or base.
   void load_weights(const std::filesystem::path& path) {
     const auto f = nn::safetensors_file::open(path);
-    student::check_saved_kind(f, "lm_classifier");
+    student::check_saved_kind(f, kind_);
     tuner_.load(f);
   }
 
@@ -381,6 +385,7 @@ class basic_lm_classifier {
     return labels;
   }
 
+  std::string kind_;
   lm_classifier_options options_;
   student::lm_tuner<Scalar> tuner_;
   student::lm_prompt prompt_;

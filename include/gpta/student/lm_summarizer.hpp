@@ -65,8 +65,12 @@ class basic_lm_summarizer {
   using state_type = student::lm_adapter_state<Scalar>;
   using base_type = student::lm_base_model<Scalar>;
 
-  basic_lm_summarizer(std::shared_ptr<base_type> base, lm_summarizer_options options)
-      : options_((options.validate(), std::move(options))),
+  /// `kind`: the name save() writes as gpta.kind and load_weights() requires (students built on
+  /// this one, such as lm_span_reader, save under their own name).
+  basic_lm_summarizer(std::shared_ptr<base_type> base, lm_summarizer_options options,
+                      std::string kind = "lm_summarizer")
+      : kind_(std::move(kind)),
+        options_((options.validate(), std::move(options))),
         tuner_(std::move(base), options_.tuning),
         prompt_(tuner_.base().tokenizer, options_.prompt) {
     stop_ = {prompt_.end_of_answer()};
@@ -133,12 +137,12 @@ class basic_lm_summarizer {
 
   /// The adapters, their optimiser state and step, tied to the base file by its hash (atomically).
   void save(const std::filesystem::path& path) const {
-    tuner_.save(path, {{"format", "pt"}, {"gpta.kind", "lm_summarizer"}});
+    tuner_.save(path, {{"format", "pt"}, {"gpta.kind", kind_}});
   }
   /// Adapters from a file save() wrote on this base; this summariser's options stay.
   void load_weights(const std::filesystem::path& path) {
     const auto f = nn::safetensors_file::open(path);
-    student::check_saved_kind(f, "lm_summarizer");
+    student::check_saved_kind(f, kind_);
     tuner_.load(f);
   }
 
@@ -180,6 +184,7 @@ class basic_lm_summarizer {
     return q;
   }
 
+  std::string kind_;
   lm_summarizer_options options_;
   student::lm_tuner<Scalar> tuner_;
   student::lm_prompt prompt_;
