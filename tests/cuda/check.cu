@@ -264,6 +264,7 @@ void check_bert_classifier() {
 
 // Every non-template member of the backend student, compiled for the GPU.
 template class gpta::backend::bert_classifier<gb::thrust_backend<thrust::system::cuda::tag>>;
+template class gpta::backend::bert_span_extractor<gb::thrust_backend<thrust::system::cuda::tag>>;
 
 int main() {
   int devices = 0;

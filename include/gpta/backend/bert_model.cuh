@@ -1,13 +1,14 @@
-// bert_classifier on Thrust's CUDA system: the model of bert_classifier.hpp with cuBLAS products.
+// bert_classifier and bert_span_extractor on Thrust's CUDA system: the backend BERT models with cuBLAS products.
 // For .cu translation units only (nvcc); host translation units use gpta/backend/bert_model.hpp.
 #pragma once
 
 #include <gpta/backend/bert_classifier.hpp>
+#include <gpta/backend/bert_span_extractor.hpp>
 #include <gpta/backend/gemm_cublas.cuh>
 
 namespace gpta::backend {
 
-/// Matrix products of bert_classifier on device memory. Owns the cuBLAS handle (so the model is
+/// Matrix products of the backend BERT models on device memory. Owns the cuBLAS handle (so the model is
 /// neither copyable nor movable under CUDA); attention products are one strided batch per sequence.
 template <class Backend>
 struct bert_gemm<Backend, false> {

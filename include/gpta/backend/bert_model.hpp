@@ -1,6 +1,6 @@
-// The whole BERT student (encoder + classification head, training step, AdamW, clipping) on a Thrust
-// backend whose memory the host can read (CPP, OMP): bert_classifier with Eigen matrix products.
-// CUDA translation units include gpta/backend/bert_model.cuh instead (cuBLAS products).
+// The whole BERT student (encoder + classification or span head, training step, AdamW, clipping) on
+// a Thrust backend whose memory the host can read (CPP, OMP): bert_classifier and bert_span_extractor
+// with Eigen matrix products. CUDA translation units include gpta/backend/bert_model.cuh instead.
 #pragma once
 
 #include <cstddef>
@@ -15,6 +15,7 @@
 
 #include <gpta/backend/bert_classifier.hpp>
 #include <gpta/backend/bert_from_student.hpp>
+#include <gpta/backend/bert_span_extractor.hpp>
 #include <gpta/backend/gemm.hpp>
 
 namespace gpta::backend {
@@ -67,7 +68,7 @@ template <>
 inline constexpr bool is_omp_backend_v<thrust_backend<thrust::system::omp::tag>> = true;
 }  // namespace detail
 
-/// Matrix products of bert_classifier on host-readable memory: backend::gemm (Eigen). Under the
+/// Matrix products of the backend BERT models on host-readable memory: backend::gemm (Eigen). Under the
 /// OMP system large products are split into row blocks, one serial Eigen product per thread, as
 /// nn::gemm_rows does (Eigen's own parallel GEMM stalls on oversubscribed machines), and the
 /// attention products run one (sequence, head) per work item.

@@ -1,5 +1,6 @@
-// The glue kernels of the backend BERT classifier (bert_classifier.hpp): sequence pooling, residual
-// adds and buffer copies/fills, written as Thrust functors like the kernels of kernels.hpp.
+// The glue kernels of the backend BERT models (bert_encoder_model.hpp and its heads): sequence
+// pooling, the span head's start/end split, residual adds and buffer copies/fills, written as
+// Thrust functors like the kernels of kernels.hpp.
 #pragma once
 
 #include <stdexcept>
@@ -7,6 +8,7 @@
 #include <type_traits>
 
 #include <gpta/backend/detail/for_each.hpp>
+#include <gpta/backend/host_device.hpp>
 #include <gpta/backend/matrix_view.hpp>
 #include <gpta/backend/thrust_backend.hpp>
 
@@ -50,6 +52,34 @@ struct pool_backward_op {
       d_hidden[e] = l < n ? g / static_cast<T>(n) : T(0);
     else
       d_hidden[e] = l == 0 ? g : T(0);
+  }
+};
+
+template <class T>
+struct span_split_op {
+  const T* token_logits;  // [tokens x 2]
+  const index_t* lengths;
+  T* start;
+  T* end;
+  index_t seq_len;
+  GPTA_HD void operator()(index_t t) const {
+    const bool real = t % seq_len < lengths[t / seq_len];
+    start[t] = real ? token_logits[2 * t] : math::lowest<T>();
+    end[t] = real ? token_logits[2 * t + 1] : math::lowest<T>();
+  }
+};
+
+template <class T>
+struct span_merge_op {
+  const T* d_start;
+  const T* d_end;
+  const index_t* lengths;
+  T* d_token_logits;  // [tokens x 2]
+  index_t seq_len;
+  GPTA_HD void operator()(index_t t) const {
+    const bool real = t % seq_len < lengths[t / seq_len];
+    d_token_logits[2 * t] = real ? d_start[t] : T(0);
+    d_token_logits[2 * t + 1] = real ? d_end[t] : T(0);
   }
 };
 
@@ -98,6 +128,35 @@ void pool_backward(thrust_backend<System> be, in_matrix<T> d_pooled, in_vector<i
   detail::for_each_element_2d(be, d_hidden.rows, d_hidden.cols,
                               detail::pool_backward_op<T>{d_pooled.data, lengths.data, d_hidden.data, seq_len,
                                                           d_hidden.cols, mode == bert_pooling_mode::mean});
+}
+
+/// Start and end logits [batch x seq_len] from the per-token pair [batch * seq_len x 2], as
+/// nn::span_extraction_head::forward: the real positions' columns 0 and 1, the most negative
+/// finite value at padding (it never wins, and softmax_cross_entropy_rows reads only lengths[b]).
+template <class System, class T>
+void span_logits_split(thrust_backend<System> be, in_matrix<T> token_logits, in_vector<index_t> lengths,
+                       matrix_view<T> start, matrix_view<T> end) {
+  const char* who = "gpta::backend::span_logits_split";
+  detail::require_shape(who, "start", start.rows, 1, lengths.size, 1);
+  detail::require_shape(who, "end", end.rows, end.cols, start.rows, start.cols);
+  detail::require_shape(who, "token_logits", token_logits.rows, token_logits.cols, start.rows * start.cols, 2);
+  detail::for_each_index(be, token_logits.rows,
+                         detail::span_split_op<T>{token_logits.data, lengths.data, start.data, end.data, start.cols});
+}
+
+/// The inverse for the gradients: d_token_logits [batch * seq_len x 2] (overwritten) holds d_start
+/// and d_end at the real positions and zero at padding (nn::span_extraction_head::backward).
+template <class System, class T>
+void span_logits_merge(thrust_backend<System> be, in_matrix<T> d_start, in_matrix<T> d_end,
+                       in_vector<index_t> lengths, matrix_view<T> d_token_logits) {
+  const char* who = "gpta::backend::span_logits_merge";
+  detail::require_shape(who, "d_start", d_start.rows, 1, lengths.size, 1);
+  detail::require_shape(who, "d_end", d_end.rows, d_end.cols, d_start.rows, d_start.cols);
+  detail::require_shape(who, "d_token_logits", d_token_logits.rows, d_token_logits.cols, d_start.rows * d_start.cols,
+                        2);
+  detail::for_each_index(be, d_token_logits.rows,
+                         detail::span_merge_op<T>{d_start.data, d_end.data, lengths.data, d_token_logits.data,
+                                                  d_start.cols});
 }
 
 /// x += y element-wise (residual branches).
