@@ -1,4 +1,5 @@
 // gpta-test-labels: integration cli
+// gpta-test-seconds: 25
 // The analysis commands end to end on the shared SST-2 / Yelp files with the bow student (fast)
 // and, where a strategy consults the TA, a scripted TA on loopback:
 //   - `train --eval-file` and `eval --run` score the same best (prefix, weights) identically, the

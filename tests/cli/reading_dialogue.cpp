@@ -1,4 +1,5 @@
 // gpta-test-labels: integration cli
+// gpta-test-seconds: 170
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 

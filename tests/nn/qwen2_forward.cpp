@@ -1,4 +1,5 @@
 // gpta-test-labels: integration
+// gpta-test-seconds: 20
 #include <gpta/nn/qwen2/generate.hpp>
 #include <gpta/nn/qwen2/load_gguf.hpp>
 

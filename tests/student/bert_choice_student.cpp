@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -166,6 +167,22 @@ BOOST_AUTO_TEST_CASE(scores_are_per_option_and_softmaxed_over_the_options) {
   BOOST_TEST(s.example_losses(std::vector{rotated}, "p")[0] == losses[0], boost::test_tools::tolerance(1e-5));
   // A prefix changes the scores.
   BOOST_TEST(s.loss(data, "") != s.loss(data, "p q"));
+
+  // The pre-tokenised path (option_scores on encoded options) gives the same probabilities.
+  std::vector<gpta::nn::token_sequence> seqs;
+  for (const auto& e : data)
+    for (const auto& q : s.encode(e, "p").options) seqs.push_back(q);
+  const auto scores = s.option_scores(gpta::nn::make_bert_batch(seqs));
+  BOOST_TEST_REQUIRE(scores.rows() == static_cast<Eigen::Index>(data.size()));
+  BOOST_TEST_REQUIRE(scores.cols() == 4);
+  for (Eigen::Index i = 0; i < scores.rows(); ++i) {
+    const Eigen::VectorXd row = scores.row(i).cast<double>().transpose();
+    const double z = (row.array() - row.maxCoeff()).exp().sum();
+    for (Eigen::Index c = 0; c < 4; ++c)
+      BOOST_TEST(std::exp(row(c) - row.maxCoeff()) / z == probs[static_cast<std::size_t>(i)][static_cast<std::size_t>(c)],
+                 boost::test_tools::tolerance(1e-5));
+  }
+  BOOST_CHECK_THROW((void)s.option_scores(gpta::nn::make_bert_batch(std::span(seqs).first(3))), std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_CASE(training_memorises_the_answers_and_loss_falls) {

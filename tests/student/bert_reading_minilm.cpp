@@ -1,4 +1,5 @@
 // gpta-test-labels: integration
+// gpta-test-seconds: 70
 // The span and multiple-choice students on the real MiniLM (GPTA_MINILM_DIR) and the shared
 // SQuAD dev / RACE files: every gold answer maps to a window span that decodes to it, and a few
 // steps on real questions lower their loss.

@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <filesystem>
+#include <limits>
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -270,6 +272,34 @@ BOOST_AUTO_TEST_CASE(losses_agree_between_paths_and_the_prefix_matters) {
   // Each prediction is a span of its context.
   for (std::size_t i = 0; i < data.size(); ++i)
     BOOST_TEST(pred[i].text == data[i].context.substr(pred[i].start, pred[i].end - pred[i].start));
+
+  // The pre-tokenised path (start_end_logits on encoded windows) gives the same losses: an
+  // example's loss is the mean over its windows of (CE(start) + CE(end)) / 2 at their targets.
+  auto ce = [](const auto& row, Eigen::Index len, int target) {
+    double mx = row(0);
+    for (Eigen::Index l = 0; l < len; ++l) mx = std::max(mx, static_cast<double>(row(l)));
+    double sum = 0;
+    for (Eigen::Index l = 0; l < len; ++l) sum += std::exp(static_cast<double>(row(l)) - mx);
+    return mx + std::log(sum) - static_cast<double>(row(target));
+  };
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const gpta::span_encoding enc = s.encode(data[i], "find");
+    std::vector<gpta::nn::token_sequence> seqs;
+    for (const auto& w : enc.windows) seqs.push_back(w.sequence);
+    const auto b = gpta::nn::make_bert_batch(seqs);
+    const auto [start, end] = s.start_end_logits(b);
+    BOOST_TEST_REQUIRE(start.rows() == b.batch_size);
+    BOOST_TEST_REQUIRE(end.cols() == b.seq_len);
+    double total = 0;
+    for (std::size_t k = 0; k < enc.windows.size(); ++k) {
+      const auto r = static_cast<Eigen::Index>(k);
+      const Eigen::Index len = b.lengths[k];
+      if (len < b.seq_len) BOOST_TEST(start(r, len) == std::numeric_limits<float>::lowest());
+      const auto [ts, te] = enc.target(k);
+      total += 0.5 * (ce(start.row(r), len, ts) + ce(end.row(r), len, te));
+    }
+    BOOST_TEST(total / static_cast<double>(enc.windows.size()) == each[i], boost::test_tools::tolerance(1e-5));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(snapshot_restore_replays_steps_exactly) {

@@ -1,5 +1,6 @@
 #include <gpta/student/bert_student.hpp>
 // gpta-test-labels: integration slow
+// gpta-test-seconds: 200
 #include <gpta/data/sst2.hpp>
 #include <gpta/student/bow_classifier.hpp>
 

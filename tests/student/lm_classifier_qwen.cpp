@@ -1,4 +1,5 @@
 // gpta-test-labels: integration
+// gpta-test-seconds: 155
 #include <gpta/student/lm_classifier.hpp>
 
 #include <gpta/data/sst2.hpp>

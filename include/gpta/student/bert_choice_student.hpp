@@ -193,6 +193,19 @@ class bert_choice_student {
     return loss;
   }
 
+  /// Option scores [examples x num_options] of an encoded batch (num_options sequences per example,
+  /// in option order), no dropout (pre-tokenised data, benchmarks).
+  [[nodiscard]] nn::row_matrix<scalar_type> option_scores(const nn::bert_batch& b) const {
+    if (b.batch_size % static_cast<Eigen::Index>(options_.num_options) != 0)
+      throw std::invalid_argument("gpta::bert_choice_student::option_scores: not num_options sequences per example");
+    return inference_.use([&](workspace& ws) {
+      const nn::dropout_context no_dropout{};
+      core_.encoder().forward(b, core_.parameters(), no_dropout, ws.encoder, false);
+      head_.forward(ws.encoder.output(), b, core_.parameters(), no_dropout, ws.head);
+      return nn::row_matrix<scalar_type>(ws.head.scores);
+    });
+  }
+
   [[nodiscard]] std::vector<int> predict(std::span<const choice_example> batch, std::string_view prefix) const {
     std::vector<int> out(batch.size());
     evaluate(batch, prefix, [&](std::size_t i, std::span<const float> scores) {
