@@ -38,7 +38,7 @@ concept gradient_reducer = requires(R& r, std::span<float> f, std::span<double> 
 
 /// MPI_Allreduce on host memory, over its own communicator.
 struct host_allreduce {
-  communicator comm;
+  communicator comm = communicator();  // not `{}`: the constructor is explicit
   void sum(std::span<float> v) const { comm.sum(v); }
   void sum(std::span<double> v) const { comm.sum(v); }
 };
