@@ -21,13 +21,18 @@ static_assert(gpta::student_model<student_t>, "thrust_bert_student<CUDA> must mo
 using span_student_t = gpta::backend::thrust_bert_span_student<gpu>;
 static_assert(gpta::student_model<span_student_t>, "thrust_bert_span_student<CUDA> must model gpta::student_model");
 
-gpta::bert_student tiny_host_student() {
+// The tiny random BERT both students share: 40 word pieces ("w5".."w39"), 2 layers of width 32.
+gpta::text::wordpiece_tokenizer tiny_tokenizer() {
   std::vector<std::string> tokens{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
   for (int i = 5; i < 40; ++i) {
     std::string word = "w";  // not "w" + to_string(i): GCC 12 reports a false -Wrestrict there
     word += std::to_string(i);
     tokens.push_back(word);
   }
+  return gpta::text::wordpiece_tokenizer::from_tokens(tokens);
+}
+
+gpta::bert_config tiny_config() {
   gpta::bert_config c;
   c.vocab_size = 40;
   c.hidden_size = 32;
@@ -36,11 +41,15 @@ gpta::bert_student tiny_host_student() {
   c.intermediate_size = 64;
   c.max_position_embeddings = 32;
   c.type_vocab_size = 2;
+  return c;
+}
+
+gpta::bert_student tiny_host_student() {
   gpta::bert_student_options o;
   o.max_length = 16;
   o.learning_rate = 1e-3;
   o.seed = 3;
-  return gpta::bert_student(c, gpta::text::wordpiece_tokenizer::from_tokens(tokens), o);
+  return gpta::bert_student(tiny_config(), tiny_tokenizer(), o);
 }
 
 gpta::span_example span_example_of(std::string question, std::string context, const std::string& answer) {
@@ -55,20 +64,6 @@ gpta::span_example span_example_of(std::string question, std::string context, co
 
 // The span student: two steps (one example of two windows) against the host, then a replay.
 bool check_span_student() {
-  std::vector<std::string> tokens{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
-  for (int i = 5; i < 40; ++i) {
-    std::string word = "w";
-    word += std::to_string(i);
-    tokens.push_back(word);
-  }
-  gpta::bert_config c;
-  c.vocab_size = 40;
-  c.hidden_size = 32;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 4;
-  c.intermediate_size = 64;
-  c.max_position_embeddings = 32;
-  c.type_vocab_size = 2;
   gpta::bert_span_student_options o;
   o.max_length = 16;
   o.doc_stride = 4;
@@ -76,7 +71,7 @@ bool check_span_student() {
   o.max_question_length = 3;
   o.learning_rate = 1e-3;
   o.seed = 3;
-  gpta::bert_span_student host(c, gpta::text::wordpiece_tokenizer::from_tokens(tokens), o);
+  gpta::bert_span_student host(tiny_config(), tiny_tokenizer(), o);
   span_student_t s(host);
   const std::vector<gpta::span_example> batch{
       span_example_of("w5 w6", "w10 w11 w12 w13 w14", "w12 w13"),
