@@ -12,34 +12,11 @@
 
 #include "cli.hpp"
 #include "run_experiment.hpp"
+#include "saved_run.hpp"
 
 namespace gpta::cli {
 
 namespace {
-
-struct saved_run {
-  std::filesystem::path dir;
-  experiment_config config;
-  run_result result;
-};
-
-saved_run read_saved_run(const std::filesystem::path& dir) {
-  const auto file = dir / "run.json";
-  if (!std::filesystem::exists(file))
-    throw data_error(errc::file_not_found, file, 0, "no run record here (a run folder of gpta train or compare holds one)");
-  const boost::json::object doc = gpta::detail::parse_object_file(file);
-  const auto* config = doc.if_contains("config");
-  const auto* result = doc.if_contains("result");
-  if (!config || !config->is_object()) throw data_error(errc::bad_record, file, 0, "no object 'config'");
-  if (!result || !result->is_object()) throw data_error(errc::bad_record, file, 0, "no object 'result'");
-  saved_run r{dir, experiment_config_from_json(config->as_object(), file), {}};
-  try {
-    r.result = run_result_from_json(*result);
-  } catch (const std::exception& e) {
-    throw data_error(errc::bad_record, file, 0, std::string("field 'result': ") + e.what());
-  }
-  return r;
-}
 
 /// The runs of `dir`: itself, those a compare.json there lists, or every run folder below it (a
 /// curve or transfer folder), in path order.

@@ -12,6 +12,7 @@
 #include "cli.hpp"
 #include "compare_analyses.hpp"
 #include "run_experiment.hpp"
+#include "saved_run.hpp"
 #include "plot.hpp"
 
 namespace gpta::cli {
@@ -49,13 +50,19 @@ int cmd_train(const std::vector<std::string>& args) {
 int cmd_compare(const std::vector<std::string>& args) {
   arg_parser p("compare");
   declare_experiment_flags(p);
-  p.option("strategies", strategy_help("comma-separated strategies"), "none,fixed").option("seeds", "comma-separated seeds", "1,2,3");
+  p.option("strategies", strategy_help("comma-separated strategies"), "none,fixed")
+      .option("seeds", "comma-separated seeds", "1,2,3")
+      .flag("resume",
+            "reuse every run in --out that finished with the same configuration and rerun the rest (a "
+            "checkpointable student's crashed run continues from its last complete round); lets seeds run as "
+            "separate processes into one --out, then one --resume call tabulates them all");
   p.parse(args);
   if (p.help_requested()) {
     std::cout << p.usage();
     return 0;
   }
-  const experiment_config base = read_experiment_flags(p);
+  experiment_config base = read_experiment_flags(p);
+  base.resume = p.has("resume");
   const std::vector<std::string> strategies = read_strategies(p);
   const std::vector<std::uint64_t> seeds = read_integers(p, "seeds");
 
@@ -98,7 +105,18 @@ int cmd_compare(const std::vector<std::string>& args) {
       c.seed = seed;
       c.out = base.out / strategy / ("seed-" + std::to_string(seed));
       std::cerr << "gpta compare: " << strategy << ", seed " << seed << "\n";
-      experiment_result er = run_experiment(c, cache);
+      experiment_result er = [&] {
+        if (!base.resume) return run_experiment(c, cache);
+        std::string why;
+        if (auto done = finished_run(c, why)) {
+          std::cerr << "gpta compare: reusing the finished run in " << c.out.string() << "\n";
+          return std::move(*done);
+        }
+        if (!why.empty()) std::cerr << "gpta compare: running " << c.out.string() << " again: " << why << "\n";
+        // Only a checkpointable student's unfinished run continues; any other starts afresh.
+        c.resume = !why.empty() && is_checkpointable(c.student);
+        return run_experiment(c, cache);
+      }();
       if (er.exposure) exposed += er.exposure->examples_exposed;
       boost::json::array evals;
       for (const auto& e : er.file_evals) {

@@ -35,6 +35,12 @@ inline std::string student_help() {
   return out;
 }
 
+inline bool is_checkpointable(const std::string& name) {
+  for (const auto& s : all_students)
+    if (s.name == name) return s.checkpointable;
+  return false;
+}
+
 inline std::string checkpointable_students() {
   std::string out;
   for (const auto& s : all_students)

@@ -197,7 +197,10 @@ inline round_record round_from(const boost::json::value& v) {
 }
 }  // namespace detail
 
-/// The rounds, TA usage and strategy name of a run.json written by run_writer (for resume).
+/// The `result` of a run.json written by run_writer, read back: rounds, best round, the test
+/// evaluation (when the run finished), TA usage and accuracy (for resume, `gpta eval`, and
+/// `gpta compare --resume` reusing finished runs). Doubles are as Boost.JSON parses them (for
+/// reporting; the loop's own state is exact in trainer.json).
 [[nodiscard]] inline run_result run_result_from_json(const boost::json::value& result) {
   run_result r;
   r.strategy = result.at("strategy").as_string().c_str();
@@ -208,6 +211,9 @@ inline round_record round_from(const boost::json::value& v) {
   r.best_round = static_cast<int>(result.at("best_round").to_number<std::int64_t>());
   r.best_prefix = result.at("best_prefix").as_string().c_str();
   r.best_dev = detail::eval_from(result.at("best_dev"));
+  if (const auto* t = result.as_object().if_contains("test"); t && !t->is_null()) r.test = detail::eval_from(*t);
+  if (const auto* a = result.as_object().if_contains("ta_accuracy")) r.ta_accuracy = detail::opt<double>(*a, detail::num);
+  if (const auto* s = result.as_object().if_contains("seconds")) r.seconds = detail::num(*s);
   r.ta_tokens = detail::usage_from(result.at("ta_tokens"));
   r.ta_requests = result.at("ta_requests").to_number<std::size_t>();
   r.ta_stats = detail::ta_stats_from(result.as_object().if_contains("ta_stats"));
