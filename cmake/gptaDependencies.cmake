@@ -57,3 +57,36 @@ function(gpta_link_thrust_dependencies target device)
     target_link_libraries(${target} INTERFACE CUDA::cudart CUDA::cublas)
   endif()
 endfunction()
+
+# A CBLAS library for the host GEMM policy (GPTA_GEMM): Debian's OpenMP builds keep their cblas.h
+# and library in a folder of their own (openblas-openmp, blis-openmp), so both can be installed.
+# gpta_link_cblas(<target> <INTERFACE|PRIVATE> <openblas|blis> [REQUIRED]); without REQUIRED a
+# missing library sets <name>_CBLAS_FOUND to FALSE in the caller instead of failing.
+function(gpta_link_cblas target scope name)
+  if(name STREQUAL "openblas")
+    set(_lib openblas)
+    set(_pkg libopenblas-openmp-dev)
+  elseif(name STREQUAL "blis")
+    set(_lib blis)
+    set(_pkg libblis-openmp-dev)
+  else()
+    message(FATAL_ERROR "gpta: GPTA_GEMM must be eigen, openblas or blis, got '${name}'")
+  endif()
+  set(_arch ${CMAKE_LIBRARY_ARCHITECTURE})
+  find_path(GPTA_CBLAS_INCLUDE_DIR_${name} cblas.h
+    HINTS /usr/include/${_arch}/${name}-openmp /usr/include/${name}-openmp /usr/include/${name}
+    PATH_SUFFIXES ${name}-openmp ${name})
+  find_library(GPTA_CBLAS_LIBRARY_${name} ${_lib}
+    HINTS /usr/lib/${_arch}/${name}-openmp /usr/lib/${name}-openmp
+    PATH_SUFFIXES ${name}-openmp)
+  if(NOT GPTA_CBLAS_INCLUDE_DIR_${name} OR NOT GPTA_CBLAS_LIBRARY_${name})
+    if("REQUIRED" IN_LIST ARGN)
+      message(FATAL_ERROR "gpta: GPTA_GEMM=${name}: cblas.h or lib${_lib} not found (Debian: apt install ${_pkg})")
+    endif()
+    set(${name}_CBLAS_FOUND FALSE PARENT_SCOPE)
+    return()
+  endif()
+  target_include_directories(${target} SYSTEM ${scope} ${GPTA_CBLAS_INCLUDE_DIR_${name}})
+  target_link_libraries(${target} ${scope} ${GPTA_CBLAS_LIBRARY_${name}})
+  set(${name}_CBLAS_FOUND TRUE PARENT_SCOPE)
+endfunction()

@@ -8,8 +8,9 @@
 # BENCH_VENV (default <repo>/.venv-bench; created with `pip install torch transformers`),
 # STEPS (default 10), SEQS (default "64 128"), ROUNDS (default 1: alternate gpta and PyTorch
 # this many times; on a shared machine more rounds give both the same chance of a quiet moment),
-# BLAS=openblas (opt-in: Eigen hands its GEMMs to OpenBLAS, EIGEN_USE_BLAS; needs
-# libopenblas-openmp-dev).
+# GEMMS (default "eigen": the host GEMM policies to measure, each its own build - e.g.
+# GEMMS="eigen openblas blis"; -DGPTA_GEMM, see nn/gemm_cblas.hpp; scripts/install_deps.sh installs
+# both libraries).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,30 +30,36 @@ if ! "${venv}/bin/python" -c "import torch, transformers" >/dev/null 2>&1; then
 fi
 
 # The benchmark is built for this CPU: without -march=native Eigen is limited to SSE2.
-cxx_flags="-march=native"
-libs=""
-if [[ "${BLAS:-}" == "openblas" ]]; then
-  cxx_flags+=" -DEIGEN_USE_BLAS"
-  libs="-lopenblas"
-fi
-cmake -S "${repo}" -B "${build}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="${cxx_flags}" \
-  -DCMAKE_CXX_STANDARD_LIBRARIES="${libs}" -DGPTA_BUILD_TESTS=OFF -DGPTA_BUILD_EXAMPLES=OFF >&2
-cmake --build "${build}" -j"$(nproc)" --target gpta_bench_student_step >&2
+gemms="${GEMMS:-eigen}"
+for gemm in ${gemms}; do
+  dir="${build}"
+  [[ "${gemm}" != eigen ]] && dir="${build}-${gemm}"
+  cmake -S "${repo}" -B "${dir}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="-march=native" -DGPTA_GEMM="${gemm}" \
+    -DGPTA_BUILD_TESTS=OFF -DGPTA_BUILD_EXAMPLES=OFF >&2
+  cmake --build "${dir}" -j"$(nproc)" --target gpta_bench_student_step >&2
+done
+cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+flags="$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx2|avx512f|fma)$' | tr '\n' ' ')"
 
 results="$(mktemp)"
 trap 'rm -f "${results}"' EXIT
 for ((round = 0; round < rounds; ++round)); do
   for seq in ${seqs}; do
-    OMP_NUM_THREADS="${threads}" "${build}/bin/gpta_bench_student_step" --model "${model}" --batch 16 --seq "${seq}" \
-      --steps "${steps}" >>"${results}"
+    for gemm in ${gemms}; do
+      dir="${build}"
+      [[ "${gemm}" != eigen ]] && dir="${build}-${gemm}"
+      OMP_NUM_THREADS="${threads}" "${dir}/bin/gpta_bench_student_step" --model "${model}" --batch 16 --seq "${seq}" \
+        --steps "${steps}" >>"${results}"
+    done
     OMP_NUM_THREADS="${threads}" "${venv}/bin/python" "${repo}/benchmarks/student_step_torch.py" --model "${model}" \
       --batch 16 --seq "${seq}" --steps "${steps}" --threads "${threads}" >>"${results}"
   done
 done
 
-python3 - "${results}" <<'PY'
+python3 - "${results}" "${cpu}" "${flags}" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+print(f"CPU: {sys.argv[2]} ({sys.argv[3].strip()})")
 # Several rounds: median of the rounds' medians, best of their best steps, highest peak memory.
 def merge(rs):
     out = dict(rs[0])
@@ -67,7 +74,9 @@ def merge(rs):
     return out
 groups = {}
 for r in rows:
-    groups.setdefault((r["seq"], "gpta" if r["impl"] == "gpta" else "torch"), []).append(r)
+    key = "gpta " + r.get("gemm", "eigen") if r["impl"] == "gpta" else "torch"
+    r["impl"] = key if r["impl"] == "gpta" else r["impl"]
+    groups.setdefault((r["seq"], key), []).append(r)
 by = {}
 for (seq, impl), rs in groups.items():
     by.setdefault(seq, {})[impl] = merge(rs)
@@ -75,7 +84,7 @@ rounds = max(len(rs) for rs in groups.values())
 print(f"{rounds} round(s); median step (best step in brackets: the one least disturbed by other load)")
 print(f"{'seq':>4} {'impl':<20} {'train steps/s':>16} {'train ex/s':>10} {'infer ex/s':>16} {'peak MB':>8} {'GFLOP/s':>12}")
 for seq, d in sorted(by.items()):
-    for k in ("gpta", "torch"):
+    for k in sorted(d, key=lambda k: (k == "torch", k)):
         r = d.get(k)
         if r:
             gf = f"{r['train_gflops']:.0f} [{r['train_gflops_best']:.0f}]" if "train_gflops" in r else "-"
@@ -83,13 +92,16 @@ for seq, d in sorted(by.items()):
             inf = f"{r['infer_examples_per_s']:.1f} [{r['infer_examples_per_s_best']:.1f}]"
             print(f"{seq:>4} {r['impl']:<20} {st:>16} {r['train_examples_per_s']:>10.2f} {inf:>16} "
                   f"{r['peak_rss_mb']:>8.0f} {gf:>12}")
-    g, t = d.get("gpta"), d.get("torch")
-    if g and t:
-        print(f"     gpta/torch: train {g['train_steps_per_s'] / t['train_steps_per_s']:.2f}x "
+    t = d.get("torch")
+    for k in sorted(x for x in d if x != "torch"):
+        g = d[k]
+        if not t:
+            continue
+        print(f"     {k}/torch: train {g['train_steps_per_s'] / t['train_steps_per_s']:.2f}x "
               f"[{g['train_steps_per_s_best'] / t['train_steps_per_s_best']:.2f}x], "
               f"inference {g['infer_examples_per_s'] / t['infer_examples_per_s']:.2f}x "
               f"[{g['infer_examples_per_s_best'] / t['infer_examples_per_s_best']:.2f}x], "
               f"peak memory {g['peak_rss_mb'] / t['peak_rss_mb']:.2f}x; gpta training at "
               f"{100 * g['train_gflops'] / g['gemm_gflops']:.0f}% [{100 * g['train_gflops_best'] / g['gemm_gflops']:.0f}%] "
-              f"of a plain Eigen GEMM ({g['gemm_gflops']:.0f} GFLOP/s, n={g['gemm_n']}), {g['threads']} threads")
+              f"of a plain GEMM ({g['gemm_gflops']:.0f} GFLOP/s, n={g['gemm_n']}), {g['threads']} threads")
 PY

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config libeigen3-dev libboost1.81-dev libboost-json1.81-dev
           libboost-test1.81-dev libssl-dev python3 python3-venv python3-pip gnuplot-nox
-          libopenmpi-dev openmpi-bin)
+          libopenmpi-dev openmpi-bin libopenblas-openmp-dev libblis-openmp-dev)
 [[ "${1:-}" == "--with-extras" ]] && packages+=(libtbb-dev)
 
 missing=()

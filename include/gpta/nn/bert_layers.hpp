@@ -14,6 +14,10 @@
 
 #include <gpta/detail/random.hpp>
 
+#if defined(GPTA_GEMM_CBLAS)
+#include <gpta/nn/gemm_cblas.hpp>
+#endif
+
 // Row loops are parallel when OpenMP is on; without it the pragma must vanish (-Wunknown-pragmas).
 // `work` (elements touched) keeps tiny loops serial: a parallel region costs more than they do.
 #if defined(_OPENMP)
@@ -53,10 +57,15 @@ void ensure_shape(Matrix& m, Eigen::Index rows, Eigen::Index cols) {
 // whole time slice (measured: 3-4x slower steps under load). Row blocks need no such hand-off;
 // the only cost is packing the right-hand side once per thread, small next to the product.
 // Define GPTA_BERT_EIGEN_PARALLEL_GEMM to hand the whole product to Eigen instead.
+// The GEMM policy: configured with GPTA_GEMM=openblas|blis (GPTA_GEMM_CBLAS), a product whose
+// operands are memory goes whole to that library (nn/gemm_cblas.hpp), which threads it itself.
 // ---------------------------------------------------------------------------------------------
 
 template <class Scalar, class Lhs, class Rhs>
 void gemm_rows(matrix_ref<Scalar> dst, const Lhs& lhs, const Rhs& rhs, bool accumulate) {
+#if defined(GPTA_GEMM_CBLAS)
+  if (cblas_gemm<Scalar>(dst, lhs, rhs, accumulate)) return;
+#endif
   auto serial = [&](Eigen::Index begin, Eigen::Index n) {
     auto d = dst.middleRows(begin, n);
     if (accumulate)
