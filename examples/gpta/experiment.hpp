@@ -68,11 +68,18 @@ inline std::vector<std::string> exposure_texts(const dataset<span_example>& d) {
   for (const auto& e : d.examples) out.insert(out.end(), {e.context, e.question});
   return out;
 }
+/// Options count only when they are at least the audit's span long: a short option is matched
+/// whole, and RACE's stock options ("All of the above.", "None of the above.") are everyday
+/// phrases - the dialogue's own feedback turn says "different from all of the above", so with
+/// them every feedback turn of a split holding that option was refused. A long option is still
+/// caught by any verbatim run of the span.
 inline std::vector<std::string> exposure_texts(const dataset<choice_example>& d) {
   std::vector<std::string> out;
+  const std::size_t span = audit_options{}.span_words;
   for (const auto& e : d.examples) {
     out.insert(out.end(), {e.article, e.question});
-    out.insert(out.end(), e.options.begin(), e.options.end());
+    for (const auto& o : e.options)
+      if (exposure_index::words(o).size() >= span) out.push_back(o);
   }
   return out;
 }

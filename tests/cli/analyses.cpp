@@ -29,6 +29,7 @@ namespace fs = std::filesystem;
 namespace {
 
 using gpta::test::run_command;
+using gpta::test::slurp;
 
 const std::string gpta_bin = GPTA_TEST_BINARY_DIR "/bin/gpta";
 const std::string data_dir = GPTA_TEST_SHARED_DATA_DIR;
@@ -39,18 +40,7 @@ const std::string held_out = data_dir + "/yelp_polarity/yelp";
 const std::string bow = " --student bow --data-dir " + data_dir +
                         " --k-per-class 8 --dev-per-class 16 --test-size 200 --rounds 2 --epochs 2 --batch-size 8 --quiet";
 
-fs::path fresh(const std::string& name) {
-  const fs::path p = fs::temp_directory_path() / ("gpta_cli_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(p);
-  return p;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+fs::path fresh(const std::string& name) { return gpta::test::fresh_path("cli_" + name); }
 
 boost::json::value read_json(const fs::path& p) { return boost::json::parse(slurp(p)); }
 

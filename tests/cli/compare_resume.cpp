@@ -21,24 +21,14 @@ namespace fs = std::filesystem;
 namespace {
 
 using gpta::test::run_command;
+using gpta::test::slurp;
 
 const std::string gpta_bin = GPTA_TEST_BINARY_DIR "/bin/gpta";
 const std::string flags = " --task sst2 --student bow --data-dir " GPTA_TEST_SHARED_DATA_DIR
                           " --k-per-class 8 --dev-per-class 16 --test-size 200 --rounds 2 --epochs 2 --batch-size 8"
                           " --strategies none,fixed --prefix 'a movie review' --quiet";
 
-fs::path fresh(const std::string& name) {
-  const fs::path p = fs::temp_directory_path() / ("gpta_cli_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(p);
-  return p;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+fs::path fresh(const std::string& name) { return gpta::test::fresh_path("cli_" + name); }
 
 /// The table rows and paired-statistics rows of a compare's output (what must not change).
 std::vector<std::string> table_rows(const std::string& output) {

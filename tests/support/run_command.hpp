@@ -3,8 +3,12 @@
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
+#include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
 
@@ -23,6 +27,21 @@ inline command_result run_command(const std::string& command) {
   while (std::fgets(buf.data(), static_cast<int>(buf.size()), p.get())) out += buf.data();
   const int status = pclose(p.release());
   return {status, out};
+}
+
+/// "<temp>/gpta_<name>_<pid>", removed if it exists: a run folder of its own for one test.
+inline std::filesystem::path fresh_path(const std::string& name) {
+  const auto p = std::filesystem::temp_directory_path() / ("gpta_" + name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(p);
+  return p;
+}
+
+/// The whole file (empty if it cannot be read).
+inline std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 }  // namespace gpta::test
