@@ -114,7 +114,7 @@ BOOST_AUTO_TEST_CASE(every_include_points_down) {
 }
 
 BOOST_AUTO_TEST_CASE(heavy_dependencies_stay_behind_their_headers) {
-  std::size_t network = 0, cuda = 0;
+  std::size_t network = 0, cuda = 0, blas = 0;
   for (const auto& file : headers()) {
     const std::string area = area_of(fs::relative(file, include_root()));
     const bool cuh = file.extension() == ".cuh";
@@ -129,8 +129,14 @@ BOOST_AUTO_TEST_CASE(heavy_dependencies_stay_behind_their_headers) {
         BOOST_TEST((cuh || i.under_cudacc), where(i) << ": CUDA headers are for .cuh files (or #if __CUDACC__) only");
       }
       if (i.target == "mpi.h") BOOST_TEST(area == "mpi", where(i) << ": <mpi.h> is for mpi/ headers only");
+      if (i.target == "cblas.h") {  // the GEMM policy's one door to a BLAS (GPTA_GEMM)
+        ++blas;
+        BOOST_TEST(fs::relative(file, include_root()).generic_string() == "nn/gemm_cblas.hpp",
+                   where(i) << ": <cblas.h> is for nn/gemm_cblas.hpp only");
+      }
     }
   }
   BOOST_TEST(network > 0u);  // the scan found the transport's includes
   BOOST_TEST(cuda > 0u);
+  BOOST_TEST(blas == 1u);
 }
