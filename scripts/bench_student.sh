@@ -31,9 +31,9 @@ fi
 
 # The benchmark is built for this CPU: without -march=native Eigen is limited to SSE2.
 gemms="${GEMMS:-eigen}"
+build_dir() { if [[ "$1" == eigen ]]; then echo "${build}"; else echo "${build}-$1"; fi; }
 for gemm in ${gemms}; do
-  dir="${build}"
-  [[ "${gemm}" != eigen ]] && dir="${build}-${gemm}"
+  dir="$(build_dir "${gemm}")"
   cmake -S "${repo}" -B "${dir}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="-march=native" -DGPTA_GEMM="${gemm}" \
     -DGPTA_BUILD_TESTS=OFF -DGPTA_BUILD_EXAMPLES=OFF >&2
   cmake --build "${dir}" -j"$(nproc)" --target gpta_bench_student_step >&2
@@ -46,9 +46,7 @@ trap 'rm -f "${results}"' EXIT
 for ((round = 0; round < rounds; ++round)); do
   for seq in ${seqs}; do
     for gemm in ${gemms}; do
-      dir="${build}"
-      [[ "${gemm}" != eigen ]] && dir="${build}-${gemm}"
-      OMP_NUM_THREADS="${threads}" "${dir}/bin/gpta_bench_student_step" --model "${model}" --batch 16 --seq "${seq}" \
+      OMP_NUM_THREADS="${threads}" "$(build_dir "${gemm}")/bin/gpta_bench_student_step" --model "${model}" --batch 16 --seq "${seq}" \
         --steps "${steps}" >>"${results}"
     done
     OMP_NUM_THREADS="${threads}" "${venv}/bin/python" "${repo}/benchmarks/student_step_torch.py" --model "${model}" \

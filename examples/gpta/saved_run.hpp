@@ -2,6 +2,7 @@
 // reuses a run that finished with the same configuration instead of running it again.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <optional>
@@ -22,11 +23,9 @@ struct saved_run {
   run_result result;
 };
 
-inline saved_run read_saved_run(const std::filesystem::path& dir) {
+/// The run of `dir` from its run.json, already parsed into `doc`.
+inline saved_run saved_run_from(const std::filesystem::path& dir, const boost::json::object& doc) {
   const auto file = dir / "run.json";
-  if (!std::filesystem::exists(file))
-    throw data_error(errc::file_not_found, file, 0, "no run record here (a run folder of gpta train or compare holds one)");
-  const boost::json::object doc = gpta::detail::parse_object_file(file);
   const auto* config = doc.if_contains("config");
   const auto* result = doc.if_contains("result");
   if (!config || !config->is_object()) throw data_error(errc::bad_record, file, 0, "no object 'config'");
@@ -38,6 +37,13 @@ inline saved_run read_saved_run(const std::filesystem::path& dir) {
     throw data_error(errc::bad_record, file, 0, std::string("field 'result': ") + e.what());
   }
   return r;
+}
+
+inline saved_run read_saved_run(const std::filesystem::path& dir) {
+  const auto file = dir / "run.json";
+  if (!std::filesystem::exists(file))
+    throw data_error(errc::file_not_found, file, 0, "no run record here (a run folder of gpta train or compare holds one)");
+  return saved_run_from(dir, gpta::detail::parse_object_file(file));
 }
 
 /// JSON equality where numbers may differ in the last few bits: Boost.JSON 1.81 reads some
@@ -85,13 +91,11 @@ inline std::optional<experiment_result> finished_run(const experiment_config& c,
     return std::nullopt;
   }
   const boost::json::object doc = gpta::detail::parse_object_file(file);
-  const auto* config = doc.if_contains("config");
-  if (!config || !config->is_object()) throw data_error(errc::bad_record, file, 0, "no object 'config'");
-  if (const std::string key = first_json_difference(config->as_object(), c.to_json()); !key.empty()) {
+  saved_run saved = saved_run_from(c.out, doc);  // checks 'config' and 'result' are there
+  if (const std::string key = first_json_difference(doc.at("config").as_object(), c.to_json()); !key.empty()) {
     throw usage_error("flag --resume: " + file.string() + " was recorded with a different configuration (field '" +
                       key + "'); give another --out, or drop --resume to overwrite it");
   }
-  saved_run saved = read_saved_run(c.out);
   if (saved.result.status == run_status::running || !saved.result.test) {
     why = "it did not finish";
     return std::nullopt;
