@@ -81,12 +81,8 @@ int cmd_compare(const std::vector<std::string>& args) {
   // The two or three test figures of a run: accuracy and macro-F1, or ROUGE-1/2/L F1.
   const auto figures = [&](const eval_result& e) {
     if (!summarization) return std::vector<double>{e.accuracy, e.macro_f1};
-    std::vector<double> out;
-    for (const char* m : {"rouge1", "rouge2", "rougeL"})
-      for (const auto& row : e.per_class)
-        if (row.label == m) out.push_back(row.f1);
-    out.resize(3, 0.0);
-    return out;
+    const auto f = rouge_f1s(e);
+    return f ? std::vector<double>(f->begin(), f->end()) : std::vector<double>(3, 0.0);
   };
   const auto figure_text = [](const std::vector<mean_sd>& v) {
     std::string out;

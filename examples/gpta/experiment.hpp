@@ -3,11 +3,13 @@
 #pragma once
 
 #include <cmath>
+#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -341,13 +343,33 @@ inline std::string shorten(const std::string& s, std::size_t n) {
   return s.size() <= n ? s : s.substr(0, n - 3) + "...";
 }
 
-/// Round-by-round table of one run, then its test score.
+/// ROUGE-1, ROUGE-2 and ROUGE-L F1 of a summarisation evaluation (`rouge_metric` reports them as
+/// per-variant rows); nullopt for any other metric's evaluation.
+inline std::optional<std::array<double, 3>> rouge_f1s(const eval_result& e) {
+  if (e.metric.rfind("rouge", 0) != 0) return std::nullopt;
+  std::array<double, 3> f{};
+  std::size_t found = 0;
+  for (std::size_t i = 0; const char* m : {"rouge1", "rouge2", "rougeL"}) {
+    for (const auto& row : e.per_class)
+      if (row.label == m) f[i] = row.f1, ++found;
+    ++i;
+  }
+  if (found != 3) return std::nullopt;
+  return f;
+}
+
+/// Round-by-round table of one run, then its test score (ROUGE-1/2/L F1 for summaries).
 inline void print_run_table(std::ostream& os, const run_result& r) {
-  os << "round  train_loss  dev_acc  dev_f1   prefix\n";
+  const bool summaries = !r.rounds.empty() && rouge_f1s(r.rounds.front().dev).has_value();
+  os << (summaries ? "round  train_loss  dev_R1   dev_R2   dev_RL   prefix\n" : "round  train_loss  dev_acc  dev_f1   prefix\n");
   for (const auto& rr : r.rounds) {
     char line[160];
-    std::snprintf(line, sizeof line, "%5d  %10.4f  %7.4f  %7.4f  ", rr.round, rr.train_loss, rr.dev.accuracy,
-                  rr.dev.macro_f1);
+    if (const auto f = summaries ? rouge_f1s(rr.dev) : std::nullopt)
+      std::snprintf(line, sizeof line, "%5d  %10.4f  %7.4f  %7.4f  %7.4f  ", rr.round, rr.train_loss, (*f)[0], (*f)[1],
+                    (*f)[2]);
+    else
+      std::snprintf(line, sizeof line, "%5d  %10.4f  %7.4f  %7.4f  ", rr.round, rr.train_loss, rr.dev.accuracy,
+                    rr.dev.macro_f1);
     os << line << '"' << shorten(rr.prefix, 60) << "\"\n";
   }
   if (r.ta_accuracy)
@@ -361,7 +383,11 @@ inline void print_run_table(std::ostream& os, const run_result& r) {
        << " refused, " << r.ta_stats.repaired << " repaired; latency mean " << fixed(r.ta_stats.latency_mean(), 1)
        << " s, p95 " << fixed(r.ta_stats.latency_p95(), 1) << " s\n";
   if (!r.empty_prefix_reason.empty()) os << "note: " << r.empty_prefix_reason << "\n";
-  if (r.test)
+  if (!r.test) return;
+  if (const auto f = rouge_f1s(*r.test))
+    os << "test (best round " << r.best_round << "): ROUGE-1 " << fixed((*f)[0]) << ", ROUGE-2 " << fixed((*f)[1])
+       << ", ROUGE-L " << fixed((*f)[2]) << " F1 on " << r.test->count << " documents\n";
+  else
     os << "test (best round " << r.best_round << "): accuracy " << fixed(r.test->accuracy) << ", macro-F1 "
        << fixed(r.test->macro_f1) << " on " << r.test->count << " examples\n";
 }

@@ -2,6 +2,7 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -10,8 +11,8 @@
 // `gpta compare --task xsum` end to end on a tiny random Qwen2 GGUF and a tiny XSum-format file:
 // the summariser trains, decodes and is scored by ROUGE beside the lead-1 baseline; a student
 // that cannot write text is refused with a message naming the flag. `gpta train --strategy
-// dialogue` against a scripted TA on loopback: the feedback turn carries the summary figures and
-// no text of any document.
+// dialogue` against a scripted TA on loopback: the run's table prints ROUGE, and the feedback turn
+// carries the summary figures and no text of any document.
 
 #include "support/llm_test_server.hpp"
 #include "support/run_command.hpp"
@@ -102,6 +103,17 @@ BOOST_AUTO_TEST_CASE(dialogue_on_xsum_tells_a_scripted_ta_the_summary_figures_an
                      " --ta-format tags --ta-base-url " + ta.base_url() + " --quiet --out " +
                      (w.dir / "dialogue").string());
   BOOST_TEST_REQUIRE(r.status == 0, r.output);
+  // The run's table speaks ROUGE, not the classifiers' accuracy (which a summariser leaves at 0):
+  // the test line's ROUGE-L is the run record's test score.
+  BOOST_TEST(r.output.find("round  train_loss  dev_R1   dev_R2   dev_RL   prefix") != std::string::npos, r.output);
+  const auto record = boost::json::parse(gpta::test::slurp(w.dir / "dialogue" / "run.json"));
+  const auto& test = record.at("result").at("test");
+  BOOST_TEST_REQUIRE(test.at("metric").as_string() == "rougeL");
+  char rouge_l[32];
+  std::snprintf(rouge_l, sizeof rouge_l, "%.4f", test.at("score").to_number<double>());
+  BOOST_TEST(r.output.find(std::string(", ROUGE-L ") + rouge_l + " F1 on 2 documents") != std::string::npos,
+             rouge_l << " not in:\n" << r.output);
+  BOOST_TEST(r.output.find("accuracy 0.0000, macro-F1") == std::string::npos, r.output);
   const auto requests = ta.requests();
   BOOST_TEST_REQUIRE(requests.size() >= 2u);
   std::string feedback;
