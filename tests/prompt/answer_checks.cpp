@@ -52,6 +52,32 @@ BOOST_AUTO_TEST_CASE(echoes_of_the_prompt_are_unusable_but_short_overlaps_are_no
   BOOST_TEST(gpta::unusable_reason("", prompt).has_value());
 }
 
+BOOST_AUTO_TEST_CASE(restatements_of_the_system_turn_are_unusable_but_the_output_format_is_not) {
+  // What the 1.5B TA answered for XSum: the system turn's advice turned into a "prefix".
+  const std::string system =
+      "You write the instruction that is put in front of every input of a small model. The model reads your "
+      "instruction, then one input, and must answer. A good instruction says what the task is, names the possible "
+      "answers, and says which cues in the input point to each answer.";
+  const std::string prompt = system + "\nThe model must answer with: one sentence of about 20 words";
+  const std::string parrot =
+      "Write an instruction that says what the task is, names the possible answers, and says which cues in the input "
+      "point to each answer.";
+  // Not a verbatim copy of a prompt sentence, so the echo check alone lets it through ...
+  BOOST_TEST(!gpta::unusable_reason(parrot, prompt).has_value());
+  // ... but it shares 8 words in a row with the system turn.
+  const auto why = gpta::unusable_reason(parrot, prompt, system);
+  BOOST_TEST_REQUIRE(why.has_value());
+  BOOST_TEST(why->find("restates the instructions you were given") != std::string::npos, *why);
+  BOOST_TEST(why->find("\"says what the task is names the possible\"") != std::string::npos, *why);
+  // 8 words is the line: 7 in a row pass, 8 do not.
+  BOOST_TEST(!gpta::unusable_reason("The model reads your instruction, then one article.", prompt, system).has_value());
+  BOOST_TEST(gpta::unusable_reason("The model reads your instruction, then one input and answers.", prompt, system)
+                 .has_value());
+  // The task turn is not searched for runs: restating the output format is a good prefix.
+  BOOST_TEST(!gpta::unusable_reason("Answer with one sentence of about 20 words that says what happened.", prompt, system)
+                  .has_value());
+}
+
 BOOST_AUTO_TEST_CASE(cutting_to_a_budget_prefers_sentence_ends_then_word_boundaries) {
   // The sentence end inside the budget wins over a later word boundary.
   BOOST_TEST(gpta::cut_to_budget("Read it. Then decide whether it is positive or negative.", 5) == "Read it.");

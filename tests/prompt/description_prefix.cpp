@@ -186,3 +186,29 @@ BOOST_AUTO_TEST_CASE(several_candidates_in_round_zero_and_custom_templates) {
   bad.description_template = "Describe {{dataset_text}}";  // not a known placeholder
   BOOST_CHECK_THROW(gpta::description_prefix{bad}, std::invalid_argument);
 }
+
+BOOST_AUTO_TEST_CASE(the_system_turn_asks_for_the_answer_guidance_that_fits_the_task) {
+  // A labelled task reads the turn it always had (cached TA answers of earlier runs stay valid);
+  // a free-form one (summaries) is not asked to name possible answers it does not have.
+  const std::string labelled_sentence =
+      "A good instruction says what the task is, names the possible answers, and says which cues in the input "
+      "point to each answer. Write plain sentences";
+  gpta::description_prefix labelled(gpta::description_prefix_options{});
+  const auto a = labelled.start(sst2_task());
+  BOOST_TEST_REQUIRE(a.request.has_value());
+  BOOST_TEST(contains(a.request->messages[0].content, labelled_sentence), a.request->messages[0].content);
+
+  gpta::task_info xsum = sst2_task();
+  xsum.task_type = "extreme abstractive news summarisation (one sentence)";
+  xsum.label_names.clear();
+  xsum.output_format = "one sentence of about 20 words";
+  gpta::description_prefix free(gpta::description_prefix_options{});
+  const auto b = free.start(xsum);
+  BOOST_TEST_REQUIRE(b.request.has_value());
+  const std::string& system = b.request->messages[0].content;
+  BOOST_TEST(!contains(system, "possible answers"), system);
+  BOOST_TEST(contains(system, "A good instruction says what the task is, says what the answer must look like (its form "
+                              "and length), and which parts of the input it should draw on. Write plain sentences"),
+             system);
+  BOOST_TEST(!contains(system, "{{"), system);
+}

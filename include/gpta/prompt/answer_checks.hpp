@@ -2,6 +2,7 @@
 // normalised comparison, echoes of the prompt, placeholder-like items, and cutting to a budget.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -36,8 +37,15 @@ namespace gpta {
 /// - placeholder: an identifier rather than prose (`task_instruction_1`, `prefix 2`, `{{x}}`,
 ///   `[insert ...]`, `<instruction>`, `...`), as small TAs write when they copy the answer shape;
 /// - echo: a copy of a sentence of the prompt itself (`prompt` holds the TA's turns), at least
-///   five words long, or of the whole dataset description.
-[[nodiscard]] inline std::optional<std::string> unusable_reason(std::string_view item, std::string_view prompt) {
+///   five words long, or of the whole dataset description;
+/// - restatement: any run of `restatement_words` (8) words in a row taken from `instructions`, the
+///   TA's system turn, which tells the TA how to write a prefix ("A good instruction says what
+///   the task is, ..."): a prefix built from it addresses a TA, not the model. The task's own
+///   turn is not searched this way, since a good prefix may well restate its output format.
+inline constexpr std::size_t restatement_words = 8;
+
+[[nodiscard]] inline std::optional<std::string> unusable_reason(std::string_view item, std::string_view prompt,
+                                                                std::string_view instructions = {}) {
   const std::string n = normalize_for_comparison(item);
   if (n.empty()) return "it has no words";
   const std::string_view raw = item;
@@ -59,6 +67,22 @@ namespace gpta {
     if (core == l) return "it is a placeholder, not an instruction";
   const std::string p = normalize_for_comparison(prompt);
   if (count_words(n) >= 5 && p.find(n) != std::string::npos) return "it repeats the prompt instead of answering it";
+  if (!instructions.empty()) {
+    const std::string hay = " " + normalize_for_comparison(instructions) + " ";
+    std::vector<std::string_view> words;
+    for (std::size_t i = 0; i < n.size();) {
+      const std::size_t end = std::min(n.find(' ', i), n.size());
+      words.emplace_back(std::string_view(n).substr(i, end - i));
+      i = end + 1;
+    }
+    for (std::size_t i = 0; i + restatement_words <= words.size(); ++i) {
+      std::string run = " ";
+      for (std::size_t k = i; k < i + restatement_words; ++k) run.append(words[k]).push_back(' ');
+      if (hay.find(run) != std::string::npos)
+        return "it restates the instructions you were given (\"" + run.substr(1, run.size() - 2) +
+               "\") instead of telling the model what to do";
+    }
+  }
   return std::nullopt;
 }
 

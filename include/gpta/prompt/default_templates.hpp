@@ -6,8 +6,9 @@
 
 namespace gpta::default_templates {
 
-/// System turn of the description and dialogue strategies.
-inline constexpr std::string_view system = R"gpta(You write the instruction that is put in front of every input of a small model being fine-tuned on a task. The model reads your instruction, then one input, and must answer. A good instruction says what the task is, names the possible answers, and says which cues in the input point to each answer. Write plain sentences addressed to the model. Never write an example input, a placeholder, or a copy of this message. You never see the training data.)gpta";
+/// System turn of the description and dialogue strategies. `answer_guidance` depends on whether
+/// the task has label names (prompt_values.hpp); with them the turn reads as it always has.
+inline constexpr std::string_view system = R"gpta(You write the instruction that is put in front of every input of a small model being fine-tuned on a task. The model reads your instruction, then one input, and must answer. A good instruction says what the task is, {{answer_guidance}}. Write plain sentences addressed to the model. Never write an example input, a placeholder, or a copy of this message. You never see the training data.)gpta";
 
 /// Round 0: the TA writes a prefix from the user's description of the task.
 inline constexpr std::string_view description = R"gpta(Task: {{task_type}}

@@ -50,7 +50,7 @@ struct description_turns {
       throw std::invalid_argument(std::string(component) + ": " + std::to_string(exemplars.size()) +
                                   " exemplars given but max_exemplars is " + std::to_string(max_exemplars) +
                                   " (each exemplar exposes a training example to the teaching assistant)");
-    system.check_placeholders(placeholder_list({}, {"task_name", "domain", "task_type"}), component);
+    system.check_placeholders(placeholder_list({}, {"task_name", "domain", "task_type", "answer_guidance"}), component);
     description.check_placeholders(placeholder_list({task_placeholders, answer_placeholders}, {"exemplars"}),
                                    component);
   }

@@ -23,8 +23,8 @@ namespace gpta {
 namespace detail {
 
 /// Placeholders every TA template may use for the task itself.
-inline constexpr std::string_view task_placeholders[] = {"task_name", "domain",  "task_type",
-                                                         "description", "labels", "output_format"};
+inline constexpr std::string_view task_placeholders[] = {"task_name",     "domain",         "task_type", "description",
+                                                         "labels",        "output_format",  "answer_guidance"};
 /// Placeholders describing the answer wanted (all TA templates except the system turn).
 inline constexpr std::string_view answer_placeholders[] = {"n", "prefix_words", "answer_instruction"};
 
@@ -54,10 +54,19 @@ inline constexpr std::string_view answer_placeholders[] = {"n", "prefix_words", 
 
 /// Task fields for templates. Free text is sanitised to one line so a description cannot forge
 /// conversation structure.
+/// What a good prefix says about the answer, by the kind of answer: a task with label names
+/// (classification, option letters) names them and their cues; a free-form one (summaries,
+/// extracted answers) says what the answer must look like.
+inline constexpr std::string_view labelled_answer_guidance =
+    "names the possible answers, and says which cues in the input point to each answer";
+inline constexpr std::string_view free_answer_guidance =
+    "says what the answer must look like (its form and length), and which parts of the input it should draw on";
+
 [[nodiscard]] inline template_values task_values(const task_info& t) {
   std::string labels;
   for (const auto& l : t.label_names) labels += (labels.empty() ? "" : ", ") + sanitize_prefix(l);
-  return {{"task_name", or_not_given(t.name)},
+  return {{"answer_guidance", std::string(labels.empty() ? free_answer_guidance : labelled_answer_guidance)},
+          {"task_name", or_not_given(t.name)},
           {"domain", or_not_given(t.domain)},
           {"task_type", or_not_given(t.task_type)},
           {"description", or_not_given(t.description)},

@@ -95,9 +95,10 @@ class ta_session {
     collected_.clear();
     over_budget_items_.clear();
     prompt_text_.clear();
+    system_text_.clear();
     for (const auto& m : messages_)
-      if (m.role == "system") prompt_text_ += m.content + "\n";
-    prompt_text_ += messages_.back().content;
+      if (m.role == "system") system_text_ += m.content + "\n";
+    prompt_text_ = system_text_ + messages_.back().content;
     pending_ = true;
     return prefix_proposal::ask(build_request());
   }
@@ -274,7 +275,7 @@ class ta_session {
         ++counters_.duplicates;
         continue;
       }
-      if (auto why = unusable_reason(clean, prompt_text_)) {
+      if (auto why = unusable_reason(clean, prompt_text_, system_text_)) {
         problems.push_back(which + " is unusable: " + *why + " (\"" + clean.substr(0, 80) + "\")");
         ++counters_.unusable;
         continue;
@@ -346,6 +347,7 @@ class ta_session {
   std::vector<std::string> tried_;              ///< set by the strategy (scored history)
   std::vector<std::string> proposed_;           ///< every prefix this session handed out
   std::string prompt_text_;                     ///< system + opening user turn: what an echo copies
+  std::string system_text_;                     ///< the system turns: what a restatement paraphrases
   std::string last_failure_;
   std::size_t exchange_start_ = 0;  ///< index of the user turn the current exchange began with
   bool pending_ = false;
