@@ -110,7 +110,8 @@ int cmd_compare(const std::vector<std::string>& args) {
         }
         if (!why.empty()) std::cerr << "gpta compare: running " << c.out.string() << " again: " << why << "\n";
         // Only a checkpointable student's unfinished run continues; any other starts afresh.
-        c.resume = !why.empty() && is_checkpointable(c.student);
+        c.resume = !why.empty();
+        c.restart_unless_checkpointable = true;
         return run_experiment(c, cache);
       }();
       if (er.exposure) exposed += er.exposure->examples_exposed;

@@ -155,12 +155,18 @@ experiment_result run_with(Student student, Strategy strategy, const experiment_
   basic_trainer<Student, Strategy, Transport, Metric> t(std::move(student), std::move(strategy), std::move(transport), o,
                                                         std::move(metric));
   if (c.resume) {
+    // Whether a run can continue is the student type's (checkpointable_student), not its name's:
+    // qwen0.5b resumes as a classifier, not (yet) as a summariser or reader.
     if constexpr (checkpointable_student<Student>) {
       if (!t.resume(c.out, c.to_json()))
         std::cerr << "gpta: nothing to resume in " << c.out.string() << ", starting afresh\n";
+    } else if (c.restart_unless_checkpointable) {
+      std::cerr << "gpta: the " << c.student << " student of task '" << c.task
+                << "' cannot continue a run, so " << c.out.string() << " starts afresh\n";
+      if (!c.out.empty()) t.record_to(c.out, c.to_json());
     } else {
-      throw usage_error("flag --resume: student '" + c.student + "' cannot be checkpointed yet (these can: " +
-                        checkpointable_students() + ")");
+      throw usage_error("flag --resume: the " + c.student + " student of task '" + c.task +
+                        "' cannot be checkpointed yet; run it again without --resume");
     }
   } else if (!c.out.empty()) {
     t.record_to(c.out, c.to_json());

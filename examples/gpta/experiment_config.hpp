@@ -49,6 +49,9 @@ struct experiment_config {
   std::size_t train_questions = 64, dev_questions = 256, test_questions = 1024;  ///< reading splits
   std::size_t min_count = 1;
   bool resume = false;                     ///< continue the run in `out` from its last complete round
+  /// With resume: a student type that cannot be checkpointed starts the run afresh instead of
+  /// failing (compare --resume). Not recorded: it changes what happens, not what is computed.
+  bool restart_unless_checkpointable = false;
   std::filesystem::path init_prefix_from;  ///< prefix repository to start from (same domain)
   std::filesystem::path save_prefix_to;    ///< prefix repository to add the best prefix to
   ta_config ta;

@@ -11,15 +11,13 @@ namespace gpta::cli {
 struct student_kind {
   std::string name;
   std::string help;
-  bool checkpointable;  ///< can --resume a crashed run
 };
 
 inline const std::vector<student_kind> all_students{
-    {"bow", "fastText-style bag of words trained from scratch", true},
-    {"minilm", "pretrained all-MiniLM-L6-v2 fine-tuned whole ($GPTA_MINILM_DIR)", false},
+    {"bow", "fastText-style bag of words trained from scratch"},
+    {"minilm", "pretrained all-MiniLM-L6-v2 fine-tuned whole ($GPTA_MINILM_DIR)"},
     {"qwen0.5b",
-     "Qwen2.5-Coder-0.5B-Instruct (GGUF, $GPTA_QWEN05B_GGUF) reading the prefix as an instruction; LoRA, label words",
-     true},
+     "Qwen2.5-Coder-0.5B-Instruct (GGUF, $GPTA_QWEN05B_GGUF) reading the prefix as an instruction; LoRA, label words"},
 };
 
 inline std::vector<std::string> student_names() {
@@ -35,17 +33,5 @@ inline std::string student_help() {
   return out;
 }
 
-inline bool is_checkpointable(const std::string& name) {
-  for (const auto& s : all_students)
-    if (s.name == name) return s.checkpointable;
-  return false;
-}
-
-inline std::string checkpointable_students() {
-  std::string out;
-  for (const auto& s : all_students)
-    if (s.checkpointable) out += (out.empty() ? "" : ", ") + s.name;
-  return out;
-}
 
 }  // namespace gpta::cli

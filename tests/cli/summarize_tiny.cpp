@@ -80,6 +80,33 @@ BOOST_AUTO_TEST_CASE(compare_on_xsum_trains_decodes_and_prints_rouge_beside_lead
   const auto lead = doc.at("lead_baseline").at("figures").as_array();
   BOOST_TEST(lead.at(0).to_number<double>() > 0.3);
 
+  // An unfinished summariser run: the summariser cannot be checkpointed, so `compare --resume`
+  // runs it afresh (it used to fail with "student 'qwen0.5b' cannot be checkpointed yet (these
+  // can: bow, qwen0.5b)"), reuses the other three, and gives the same table.
+  const fs::path record = w.dir / "out" / "fixed" / "seed-2" / "run.json";
+  auto unfinished = boost::json::parse(gpta::test::slurp(record)).as_object();
+  unfinished["result"].as_object()["status"] = "running";
+  unfinished["result"].as_object()["test"] = nullptr;
+  std::ofstream(record) << boost::json::serialize(unfinished);
+  const auto resumed = run_command(gpta + " compare --student qwen0.5b --strategies none,fixed --seeds 1,2" + common +
+                                   " --resume --out " + (w.dir / "out").string());
+  BOOST_TEST_REQUIRE(resumed.status == 0, resumed.output);
+  BOOST_TEST(resumed.output.find("cannot continue a run, so " + (w.dir / "out" / "fixed" / "seed-2").string() +
+                                 " starts afresh") != std::string::npos,
+             resumed.output);
+  const auto again = boost::json::parse(gpta::test::slurp(record));
+  BOOST_TEST(again.at("result").at("status").as_string() == "complete");
+  const auto redone = boost::json::parse(gpta::test::slurp(w.dir / "out" / "compare.json"));
+  BOOST_TEST(redone.at("paired_vs_none").as_array().at(0).at("mean_difference").to_number<double>() ==
+                 paired[0].at("mean_difference").to_number<double>(), boost::test_tools::tolerance(1e-9));
+  // `gpta train --resume` on such a run says why it cannot, naming the student and the task.
+  const auto no_resume = run_command(gpta + " train --student qwen0.5b --strategy fixed --seed 2" + common +
+                                     " --resume --out " + (w.dir / "out" / "fixed" / "seed-2").string());
+  BOOST_TEST(no_resume.status != 0);
+  BOOST_TEST(no_resume.output.find("error: flag --resume: the qwen0.5b student of task 'xsum' cannot be checkpointed "
+                                   "yet; run it again without --resume") != std::string::npos,
+             no_resume.output);
+
   const auto refused = run_command(gpta + " train --student bow --strategy none" + common + " --out " + (w.dir / "bow").string());
   BOOST_TEST(refused.status != 0);
   BOOST_TEST(refused.output.find("error: flag --student: task 'xsum' needs a student that writes text") != std::string::npos,
