@@ -2,8 +2,8 @@
 // student and strategy, run the trainer, and print tables. Shared by `train` and `compare`.
 #pragma once
 
-#include <cmath>
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <functional>

@@ -33,5 +33,4 @@ inline std::string student_help() {
   return out;
 }
 
-
 }  // namespace gpta::cli

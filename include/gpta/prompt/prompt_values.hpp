@@ -52,8 +52,6 @@ inline constexpr std::string_view answer_placeholders[] = {"n", "prefix_words", 
   return clean.empty() ? std::string("(not given)") : clean;
 }
 
-/// Task fields for templates. Free text is sanitised to one line so a description cannot forge
-/// conversation structure.
 /// What a good prefix says about the answer, by the kind of answer: a task with label names
 /// (classification, option letters) names them and their cues; a free-form one (summaries,
 /// extracted answers) says what the answer must look like.
@@ -62,6 +60,8 @@ inline constexpr std::string_view labelled_answer_guidance =
 inline constexpr std::string_view free_answer_guidance =
     "says what the answer must look like (its form and length), and which parts of the input it should draw on";
 
+/// Task fields for templates. Free text is sanitised to one line so a description cannot forge
+/// conversation structure.
 [[nodiscard]] inline template_values task_values(const task_info& t) {
   std::string labels;
   for (const auto& l : t.label_names) labels += (labels.empty() ? "" : ", ") + sanitize_prefix(l);
