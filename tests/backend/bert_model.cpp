@@ -175,6 +175,10 @@ BOOST_AUTO_TEST_CASE(rejects_bad_inputs) {
   BOOST_CHECK_THROW(model.train_step(batch, bad_label), std::invalid_argument);
   batch.input_ids[1] = static_cast<std::int32_t>(vocab);
   BOOST_CHECK_THROW((void)model.logits(batch), std::invalid_argument);
+  // The backends take padded batches: a packed one (the host student's default) is refused.
+  const std::vector<nn::token_sequence> two{{{2, 7, 3}, {}}, {{2, 8, 9, 3}, {}}};
+  BOOST_CHECK_THROW((void)model.logits(nn::make_bert_batch(two, 0, nn::bert_layout::packed)), std::invalid_argument);
+  BOOST_TEST(model.logits(nn::make_bert_batch(two, 0)).size() == 2u * 3u);  // 2 sequences x 3 labels
   BOOST_TEST(model.steps() == 0);
 
   // A store without the head is refused, naming the tensor.

@@ -7,6 +7,7 @@
 #include <functional>
 #include <random>
 #include <string>
+#include <utility>
 
 // Finite-difference checks (central differences, double precision) of every parameter gradient of
 // a tiny random BERT plus each head, with and without dropout. The analytic backward pass and the
@@ -35,7 +36,8 @@ gpta::bert_config tiny_config(double dropout) {
 }
 
 // Sequences of different lengths, so padding, masking and per-sequence attention are exercised.
-gpta::nn::bert_batch tiny_batch(std::size_t sequences, std::uint64_t seed) {
+gpta::nn::bert_batch tiny_batch(std::size_t sequences, std::uint64_t seed,
+                                gpta::nn::bert_layout layout = gpta::nn::bert_layout::padded) {
   std::mt19937_64 rng(seed);
   std::vector<gpta::nn::token_sequence> seqs;
   for (std::size_t s = 0; s < sequences; ++s) {
@@ -47,7 +49,7 @@ gpta::nn::bert_batch tiny_batch(std::size_t sequences, std::uint64_t seed) {
     }
     seqs.push_back(q);
   }
-  return gpta::nn::make_bert_batch(seqs);
+  return gpta::nn::make_bert_batch(seqs, 0, layout);
 }
 
 struct gradcheck_result {
@@ -236,6 +238,99 @@ BOOST_AUTO_TEST_CASE(encoder_gradient_of_a_loss_reading_padded_rows) {
   enc.backward(batch, params, drop, ws, d_out);
   const auto r = compare(params, loss);
   BOOST_TEST(r.max_rel < 1e-5, "worst: " << r.worst << " rel " << r.max_rel);
+}
+
+// The packed layout (no padded rows) must be exact on its own, with dropout too.
+BOOST_AUTO_TEST_CASE(packed_batch_gradients_of_classification_and_span_heads) {
+  const auto cfg = tiny_config(0.2);
+  gpta::nn::parameter_store<scalar> params;
+  gpta::nn::bert_encoder<scalar> enc(cfg, params);
+  gpta::nn::sequence_classification_head<scalar> head(params, 8, 3, gpta::nn::bert_pooling::mean, 0.2);
+  gpta::nn::span_extraction_head<scalar> span(params, 8);
+  params.init_normal(8, 0.4);
+  const auto batch = tiny_batch(3, 7, gpta::nn::bert_layout::packed);  // lengths 3, 6, 4: 13 rows
+  BOOST_TEST(batch.packed());
+  BOOST_TEST(batch.tokens() == 13);
+  BOOST_TEST(batch.row(2, 1) == 10);
+  const std::vector<int> labels{2, 0, 1}, start{1, 4, 0}, end{2, 5, 3};
+  const gpta::nn::dropout_context drop{9, 2, true};
+  gpta::nn::bert_encoder_workspace<scalar> ws;
+  gpta::nn::sequence_classification_head<scalar>::workspace hw;
+  gpta::nn::span_extraction_head<scalar>::workspace sw;
+  auto loss = [&] {
+    enc.forward(batch, params, drop, ws, false);
+    head.forward(ws.output(), batch, params, drop, hw);
+    span.forward(ws.output(), batch, params, sw);
+    return gpta::nn::softmax_cross_entropy_rows<scalar>(hw.logits, labels, nullptr) +
+           gpta::nn::span_extraction_head<scalar>::loss(batch, sw, start, end, nullptr, nullptr);
+  };
+  params.zero_grad();
+  enc.forward(batch, params, drop, ws, true);
+  BOOST_TEST(ws.output().rows() == 13);
+  head.forward(ws.output(), batch, params, drop, hw);
+  span.forward(ws.output(), batch, params, sw);
+  matrix d_logits, d_hidden, d_start, d_end, d_span;
+  (void)gpta::nn::softmax_cross_entropy_rows<scalar>(hw.logits, labels, &d_logits);
+  (void)gpta::nn::span_extraction_head<scalar>::loss(batch, sw, start, end, &d_start, &d_end);
+  head.backward(batch, params, drop, hw, d_logits, d_hidden);
+  span.backward(ws.output(), batch, params, sw, d_start, d_end, d_span);
+  d_hidden += d_span;
+  enc.backward(batch, params, drop, ws, d_hidden);
+  const auto r = compare(params, loss);
+  BOOST_TEST(r.checked == params.size());
+  BOOST_TEST(r.max_rel < 1e-5, "worst: " << r.worst << " rel " << r.max_rel);
+}
+
+// The two layouts are one function, dropout included (a mask is keyed by the padded layout's
+// index): the same logits, loss and gradients; the packed one only skips the padded rows' work.
+BOOST_AUTO_TEST_CASE(packed_and_padded_layouts_compute_the_same_function) {
+  const auto cfg = tiny_config(0.3);
+  gpta::nn::parameter_store<scalar> params;
+  gpta::nn::bert_encoder<scalar> enc(cfg, params);
+  gpta::nn::multiple_choice_head<scalar> head(params, 8, 3, gpta::nn::bert_pooling::cls, 0.2);
+  const gpta::nn::dropout_context drop{5, 1, true};
+  params.init_normal(10, 0.4);
+  const auto padded = tiny_batch(6, 21), packed = tiny_batch(6, 21, gpta::nn::bert_layout::packed);
+  BOOST_TEST(packed.tokens() < padded.tokens());
+  BOOST_TEST(packed.attention_mask() == padded.attention_mask(), boost::test_tools::per_element());
+  const std::vector<int> answers{1, 2};
+  auto run = [&](const gpta::nn::bert_batch& b, matrix& hidden) {
+    gpta::nn::bert_encoder_workspace<scalar> ws;
+    gpta::nn::multiple_choice_head<scalar>::workspace hw;
+    params.zero_grad();
+    enc.forward(b, params, drop, ws, true);
+    hidden = ws.output();
+    head.forward(ws.output(), b, params, drop, hw);
+    matrix d_scores, d_hidden;
+    const double l = gpta::nn::softmax_cross_entropy_rows<scalar>(hw.scores, answers, &d_scores);
+    head.backward(b, params, drop, hw, d_scores, d_hidden);
+    enc.backward(b, params, drop, ws, d_hidden);
+    return std::pair{l, gpta::nn::column_vector<scalar>(params.grads())};
+  };
+  matrix h_padded, h_packed;
+  const auto [l_padded, g_padded] = run(padded, h_padded);
+  const auto [l_packed, g_packed] = run(packed, h_packed);
+  BOOST_TEST(std::abs(l_padded - l_packed) < 1e-12);
+  BOOST_TEST((g_padded - g_packed).cwiseAbs().maxCoeff() < 1e-12);
+  BOOST_TEST(g_packed.norm() > 0);
+  for (Eigen::Index b = 0; b < padded.batch_size; ++b)
+    for (Eigen::Index l = 0; l < padded.lengths[static_cast<std::size_t>(b)]; ++l)
+      BOOST_TEST((h_padded.row(padded.row(b, l)) - h_packed.row(packed.row(b, l))).cwiseAbs().maxCoeff() < 1e-12);
+}
+
+BOOST_AUTO_TEST_CASE(a_packed_batch_whose_rows_do_not_add_up_is_refused) {
+  const auto cfg = tiny_config(0.0);
+  gpta::nn::parameter_store<scalar> params;
+  gpta::nn::bert_encoder<scalar> enc(cfg, params);
+  params.init_normal(11, 0.4);
+  gpta::nn::bert_encoder_workspace<scalar> ws;
+  auto b = tiny_batch(3, 7, gpta::nn::bert_layout::packed);
+  b.starts[1] += 1;  // overlaps nothing but leaves a gap
+  BOOST_CHECK_THROW(enc.forward(b, params, {}, ws, false), std::invalid_argument);
+  b = tiny_batch(3, 7, gpta::nn::bert_layout::packed);
+  b.input_ids.push_back(1);  // one row too many
+  b.token_type_ids.push_back(0);
+  BOOST_CHECK_THROW(enc.forward(b, params, {}, ws, false), std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_CASE(padding_does_not_change_real_token_states) {

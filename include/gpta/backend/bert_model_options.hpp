@@ -40,9 +40,14 @@ struct token_batch_ref {
   std::span<const index_t> lengths;  ///< real tokens per sequence (right padding)
 };
 
-/// Any nn::bert_batch-like value as a token_batch_ref (no copy).
+/// Any nn::bert_batch-like value as a token_batch_ref (no copy). The backends take the padded
+/// layout only: a packed nn::bert_batch is refused.
 template <class Batch>
 [[nodiscard]] token_batch_ref batch_ref(const Batch& b) {
+  if constexpr (requires { b.packed(); })
+    if (b.packed())
+      throw std::invalid_argument("gpta::backend: packed batches are not supported by the backend models; "
+                                  "encode with nn::bert_layout::padded");
   return {static_cast<index_t>(b.batch_size), static_cast<index_t>(b.seq_len),
           std::span<const std::int32_t>(b.input_ids),
           std::span<const std::int32_t>(b.token_type_ids), std::span<const index_t>(b.lengths)};

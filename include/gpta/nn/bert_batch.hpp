@@ -1,5 +1,10 @@
-// A padded batch of token sequences for BERT-family encoders, and length bucketing for batching.
-// Right padding only: a sequence's real tokens are its first `length` positions.
+// A batch of token sequences for BERT-family encoders, and length bucketing for batching.
+// Two layouts of the encoder's [rows x hidden] activations:
+// - padded: every sequence holds seq_len rows (right padding: its real tokens are its first
+//   `length` positions), the layout of HF's (input_ids, attention_mask) and of the backends;
+// - packed: the sequences' real tokens back to back, no padded row at all, so every GEMM of the
+//   host encoder runs on sum(lengths) rows instead of batch_size x seq_len (attention stays per
+//   sequence, by its length, so packing needs no block-diagonal mask).
 #pragma once
 
 #include <algorithm>
@@ -24,30 +29,56 @@ struct token_sequence {
   std::vector<std::int32_t> token_type_ids;  ///< empty = all zero
 };
 
-/// `batch_size` sequences of `seq_len` positions, row-major (sequence b, position l -> b * seq_len + l).
+/// How make_bert_batch lays the sequences out (see the top of this header).
+enum class bert_layout { padded, packed };
+
+/// `batch_size` sequences. Padded: `seq_len` positions each, row-major (sequence b, position l ->
+/// b * seq_len + l). Packed: sequence b's real tokens are rows starts[b] ... starts[b] + lengths[b] - 1
+/// and seq_len is the longest length. input_ids / token_type_ids hold one entry per row.
 struct bert_batch {
   Eigen::Index batch_size = 0;
   Eigen::Index seq_len = 0;
   std::vector<std::int32_t> input_ids;
   std::vector<std::int32_t> token_type_ids;
   std::vector<Eigen::Index> lengths;  ///< real tokens per sequence; the rest is padding
+  std::vector<Eigen::Index> starts;   ///< packed layout: first row of each sequence; empty = padded
 
-  [[nodiscard]] Eigen::Index tokens() const noexcept { return batch_size * seq_len; }
+  [[nodiscard]] bool packed() const noexcept { return !starts.empty(); }
+
+  /// Rows of the encoder's [tokens x hidden] activations (padded rows included in the padded layout).
+  [[nodiscard]] Eigen::Index tokens() const noexcept {
+    return packed() ? static_cast<Eigen::Index>(input_ids.size()) : batch_size * seq_len;
+  }
 
   /// Row index of (sequence b, position l) in the encoder's [tokens x hidden] activations.
-  [[nodiscard]] Eigen::Index row(Eigen::Index b, Eigen::Index l) const noexcept { return b * seq_len + l; }
+  [[nodiscard]] Eigen::Index row(Eigen::Index b, Eigen::Index l) const noexcept {
+    return (packed() ? starts[static_cast<std::size_t>(b)] : b * seq_len) + l;
+  }
 
-  /// 1 for real tokens, 0 for padding, row-major like input_ids (the usual attention_mask).
+  /// The position (0-based, within its sequence) of each row: the position-embedding index.
+  [[nodiscard]] std::vector<std::int32_t> positions() const {
+    std::vector<std::int32_t> p(static_cast<std::size_t>(tokens()));
+    for (Eigen::Index b = 0; b < batch_size; ++b) {
+      const Eigen::Index rows = packed() ? lengths[static_cast<std::size_t>(b)] : seq_len;
+      for (Eigen::Index l = 0; l < rows; ++l) p[static_cast<std::size_t>(row(b, l))] = static_cast<std::int32_t>(l);
+    }
+    return p;
+  }
+
+  /// 1 for real tokens, 0 for padding, [batch_size x seq_len] row-major like a padded batch's
+  /// input_ids (the usual attention_mask, whichever the layout).
   [[nodiscard]] std::vector<std::int32_t> attention_mask() const {
-    std::vector<std::int32_t> m(static_cast<std::size_t>(tokens()), 0);
+    std::vector<std::int32_t> m(static_cast<std::size_t>(batch_size * seq_len), 0);
     for (Eigen::Index b = 0; b < batch_size; ++b)
       std::fill_n(m.begin() + b * seq_len, lengths[static_cast<std::size_t>(b)], 1);
     return m;
   }
 };
 
-/// Pads `sequences` with `pad_id` to the longest one (not to a fixed maximum: short batches stay cheap).
-[[nodiscard]] inline bert_batch make_bert_batch(std::span<const token_sequence> sequences, std::int32_t pad_id = 0) {
+/// Padded: pads `sequences` with `pad_id` to the longest one (not to a fixed maximum: short
+/// batches stay cheap). Packed: no padding (`pad_id` unused).
+[[nodiscard]] inline bert_batch make_bert_batch(std::span<const token_sequence> sequences, std::int32_t pad_id = 0,
+                                                bert_layout layout = bert_layout::padded) {
   bert_batch out;
   out.batch_size = static_cast<Eigen::Index>(sequences.size());
   for (const auto& s : sequences) {
@@ -55,6 +86,18 @@ struct bert_batch {
     if (!s.token_type_ids.empty() && s.token_type_ids.size() != s.input_ids.size())
       throw std::invalid_argument("gpta::nn::make_bert_batch: token_type_ids and input_ids differ in length");
     out.seq_len = std::max(out.seq_len, static_cast<Eigen::Index>(s.input_ids.size()));
+  }
+  if (layout == bert_layout::packed) {
+    for (const auto& s : sequences) {
+      out.starts.push_back(static_cast<Eigen::Index>(out.input_ids.size()));
+      out.lengths.push_back(static_cast<Eigen::Index>(s.input_ids.size()));
+      out.input_ids.insert(out.input_ids.end(), s.input_ids.begin(), s.input_ids.end());
+      if (s.token_type_ids.empty())
+        out.token_type_ids.resize(out.input_ids.size(), 0);
+      else
+        out.token_type_ids.insert(out.token_type_ids.end(), s.token_type_ids.begin(), s.token_type_ids.end());
+    }
+    return out;
   }
   const auto total = static_cast<std::size_t>(out.tokens());
   out.input_ids.assign(total, pad_id);
@@ -82,7 +125,7 @@ struct bert_batch {
   if (batch_size <= 0 || seq_len <= 0 || input_ids.size() != total || attention_mask.size() != total ||
       (!token_type_ids.empty() && token_type_ids.size() != total))
     throw std::invalid_argument("gpta::nn::make_bert_batch: arrays must all hold batch_size * seq_len entries");
-  bert_batch out{batch_size, seq_len, std::move(input_ids), std::move(token_type_ids), {}};
+  bert_batch out{batch_size, seq_len, std::move(input_ids), std::move(token_type_ids), {}, {}};
   if (out.token_type_ids.empty()) out.token_type_ids.assign(total, 0);
   for (Eigen::Index b = 0; b < batch_size; ++b) {
     Eigen::Index n = 0;

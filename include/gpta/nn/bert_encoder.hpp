@@ -131,7 +131,7 @@ class bert_encoder {
   void forward(const bert_batch& batch, const parameter_store<Scalar>& params, const dropout_context& dropout,
                bert_encoder_workspace<Scalar>& ws, bool keep_activations) const {
     validate(batch);
-    const Eigen::Index T = batch.tokens(), H = hidden_, L = batch.seq_len;
+    const Eigen::Index T = batch.tokens(), H = hidden_;
     const bool train = dropout.training;
     const double p_hidden = train ? config_.hidden_dropout_prob : 0.0;
     ws.kept_activations = keep_activations;
@@ -142,14 +142,15 @@ class bert_encoder {
     ensure_shape(ws.embed_out, T, H);
     ws.embed_rstd.resize(T);
     const auto word = params.value(word_), pos = params.value(position_), type = params.value(type_);
+    const std::vector<std::int32_t> position = batch.positions();
     GPTA_BERT_PARALLEL_FOR(T * H)
     for (Eigen::Index t = 0; t < T; ++t) {
       const auto idx = static_cast<std::size_t>(t);
-      ws.embed_sum.row(t) = word.row(batch.input_ids[idx]) + pos.row(t % L) + type.row(batch.token_type_ids[idx]);
+      ws.embed_sum.row(t) = word.row(batch.input_ids[idx]) + pos.row(position[idx]) + type.row(batch.token_type_ids[idx]);
     }
     layer_norm_forward<Scalar>(ws.embed_sum, params.value(embed_ln_gain_), params.value(embed_ln_bias_),
                                config_.layer_norm_eps, ws.embed_out, ws.embed_hat, ws.embed_rstd);
-    if (p_hidden > 0) dropout_apply<Scalar>(ws.embed_out, p_hidden, dropout.site_key(0));
+    if (p_hidden > 0) hidden_dropout(batch, ws.embed_out, p_hidden, dropout.site_key(0));
 
     for (std::size_t l = 0; l < layers_.size(); ++l) {
       const bert_layer_slots& s = layers_[l];
@@ -161,7 +162,7 @@ class bert_encoder {
 
       ensure_shape(a.attn_sum, T, H);
       linear_forward<Scalar>(a.context, params.value(s.attn_out_weight), params.value(s.attn_out_bias), a.attn_sum);
-      if (p_hidden > 0) dropout_apply<Scalar>(a.attn_sum, p_hidden, dropout.site_key(2 + 4 * l));
+      if (p_hidden > 0) hidden_dropout(batch, a.attn_sum, p_hidden, dropout.site_key(2 + 4 * l));
       a.attn_sum += x;
       ensure_shape(a.ln1_hat, T, H);
       ensure_shape(a.h1, T, H);
@@ -175,7 +176,7 @@ class bert_encoder {
       gelu_forward<Scalar>(a.ffn_pre, a.ffn_act);
       ensure_shape(a.ffn_sum, T, H);
       linear_forward<Scalar>(a.ffn_act, params.value(s.ffn_out_weight), params.value(s.ffn_out_bias), a.ffn_sum);
-      if (p_hidden > 0) dropout_apply<Scalar>(a.ffn_sum, p_hidden, dropout.site_key(3 + 4 * l));
+      if (p_hidden > 0) hidden_dropout(batch, a.ffn_sum, p_hidden, dropout.site_key(3 + 4 * l));
       a.ffn_sum += a.h1;
       ensure_shape(a.ln2_hat, T, H);
       ensure_shape(a.out, T, H);
@@ -213,7 +214,7 @@ class bert_encoder {
       layer_norm_backward<Scalar>(g, a.ln2_hat, a.ln2_rstd, params.value(s.ln2_gain), ws.d_a, params.grad(s.ln2_gain),
                                   params.grad(s.ln2_bias));
       ws.d_b = ws.d_a;  // residual into h1
-      if (p_hidden > 0) dropout_apply<Scalar>(ws.d_a, p_hidden, dropout.site_key(3 + 4 * li));
+      if (p_hidden > 0) hidden_dropout(batch, ws.d_a, p_hidden, dropout.site_key(3 + 4 * li));
       linear_backward_params<Scalar>(a.ffn_act, ws.d_a, params.grad(s.ffn_out_weight), params.grad(s.ffn_out_bias));
       linear_backward_input<Scalar>(ws.d_a, params.value(s.ffn_out_weight), ws.d_ffn, false);
       gelu_backward<Scalar>(a.ffn_pre, ws.d_ffn, ws.d_ffn);
@@ -224,7 +225,7 @@ class bert_encoder {
       layer_norm_backward<Scalar>(ws.d_b, a.ln1_hat, a.ln1_rstd, params.value(s.ln1_gain), ws.d_a,
                                   params.grad(s.ln1_gain), params.grad(s.ln1_bias));
       ws.d_c = ws.d_a;
-      if (p_hidden > 0) dropout_apply<Scalar>(ws.d_c, p_hidden, dropout.site_key(2 + 4 * li));
+      if (p_hidden > 0) hidden_dropout(batch, ws.d_c, p_hidden, dropout.site_key(2 + 4 * li));
       linear_backward_params<Scalar>(a.context, ws.d_c, params.grad(s.attn_out_weight), params.grad(s.attn_out_bias));
       linear_backward_input<Scalar>(ws.d_c, params.value(s.attn_out_weight), ws.d_ctx, false);
       attention_backward(batch, a, ws.d_ctx, ws.d_qkv, train ? config_.attention_probs_dropout_prob : 0.0,
@@ -235,7 +236,7 @@ class bert_encoder {
       linear_backward_input<Scalar>(ws.d_qkv, params.fused_value(s.qkv_weight, 3), g, true);
     }
 
-    if (p_hidden > 0) dropout_apply<Scalar>(g, p_hidden, dropout.site_key(0));
+    if (p_hidden > 0) hidden_dropout(batch, g, p_hidden, dropout.site_key(0));
     layer_norm_backward<Scalar>(g, ws.embed_hat, ws.embed_rstd, params.value(embed_ln_gain_), ws.d_a,
                                 params.grad(embed_ln_gain_), params.grad(embed_ln_bias_));
     auto d_word = params.grad(word_);
@@ -243,10 +244,11 @@ class bert_encoder {
     auto d_type = params.grad(type_);
     // Serial scatter: repeated token ids would race; it is O(tokens x hidden), small next to the GEMMs.
     // Padded rows are included: their gradient is zero unless the caller's loss reads them.
+    const std::vector<std::int32_t> position = batch.positions();
     for (Eigen::Index t = 0; t < T; ++t) {
       const auto idx = static_cast<std::size_t>(t);
       d_word.row(batch.input_ids[idx]) += ws.d_a.row(t);
-      d_pos.row(t % batch.seq_len) += ws.d_a.row(t);
+      d_pos.row(position[idx]) += ws.d_a.row(t);
       d_type.row(batch.token_type_ids[idx]) += ws.d_a.row(t);
     }
   }
@@ -265,6 +267,17 @@ class bert_encoder {
       throw std::invalid_argument(std::string(who) + "batch arrays do not match batch_size x seq_len");
     for (Eigen::Index n : batch.lengths)
       if (n <= 0 || n > batch.seq_len) throw std::invalid_argument(std::string(who) + "sequence length out of range");
+    if (batch.packed()) {  // sequences back to back, in order, covering every row
+      Eigen::Index next = 0;
+      for (std::size_t b = 0; b < batch.lengths.size(); ++b) {
+        if (b >= batch.starts.size() || batch.starts[b] != next)
+          throw std::invalid_argument(std::string(who) + "packed batch: starts[" + std::to_string(b) +
+                                      "] does not follow the previous sequence");
+        next += batch.lengths[b];
+      }
+      if (batch.starts.size() != batch.lengths.size() || next != batch.tokens())
+        throw std::invalid_argument(std::string(who) + "packed batch: lengths do not add up to the rows");
+    }
     for (std::size_t i = 0; i < total; ++i) {
       if (batch.input_ids[i] < 0 || batch.input_ids[i] >= vocab_)
         throw std::invalid_argument(std::string(who) + "input_ids[" + std::to_string(i) + "] = " +
@@ -285,8 +298,22 @@ class bert_encoder {
     return Eigen::Map<row_matrix<Scalar>>(params.grads().data() + params.slot(first).offset, 1, width);
   }
 
+  // Dropout on [tokens x hidden] activations, the mask keyed by the padded layout's element
+  // index, so a packed batch draws at each real token exactly the mask the padded batch draws.
+  static void hidden_dropout(const bert_batch& batch, row_matrix<Scalar>& m, double p, std::uint64_t key) {
+    if (!batch.packed()) {
+      dropout_apply<Scalar>(m, p, key);
+      return;
+    }
+    const auto cols = static_cast<std::uint64_t>(m.cols());
+    for (Eigen::Index b = 0; b < batch.batch_size; ++b)
+      dropout_apply<Scalar>(m.middleRows(batch.row(b, 0), batch.lengths[static_cast<std::size_t>(b)]), p, key,
+                            static_cast<std::uint64_t>(b * batch.seq_len) * cols, cols);
+  }
+
   // Per (sequence, head): softmax(Q K^T / sqrt(d)) V over the sequence's real tokens only, so
   // padded keys need no -inf mask; padded query rows get a zero context (they feed nothing real).
+  // A packed batch has no padded rows: the same loop, each sequence at its own first row.
   void attention_forward(const bert_batch& batch, bert_layer_activations<Scalar>& a, double p_attn,
                          std::uint64_t key) const {
     const Eigen::Index H = hidden_, L = batch.seq_len, dh = H / heads_, pairs = batch.batch_size * heads_;
@@ -297,7 +324,7 @@ class bert_encoder {
     GPTA_BERT_PARALLEL_FOR_DYNAMIC(batch.tokens() * L)
     for (Eigen::Index idx = 0; idx < pairs; ++idx) {
       const Eigen::Index b = idx / heads_, h = idx % heads_, n = batch.lengths[static_cast<std::size_t>(b)];
-      const Eigen::Index r0 = b * L;
+      const Eigen::Index r0 = batch.row(b, 0);
       const auto q = a.qkv.block(r0, h * dh, n, dh);
       const auto k = a.qkv.block(r0, H + h * dh, n, dh);
       const auto v = a.qkv.block(r0, 2 * H + h * dh, n, dh);
@@ -330,7 +357,7 @@ class bert_encoder {
     GPTA_BERT_PARALLEL_FOR_DYNAMIC(batch.tokens() * L)
     for (Eigen::Index idx = 0; idx < pairs; ++idx) {
       const Eigen::Index b = idx / heads_, h = idx % heads_, n = batch.lengths[static_cast<std::size_t>(b)];
-      const Eigen::Index r0 = b * L;
+      const Eigen::Index r0 = batch.row(b, 0);
       const auto q = a.qkv.block(r0, h * dh, n, dh);
       const auto k = a.qkv.block(r0, H + h * dh, n, dh);
       const auto v = a.qkv.block(r0, 2 * H + h * dh, n, dh);

@@ -174,7 +174,7 @@ class bert_choice_student {
     std::vector<nn::token_sequence> seqs;
     for (const auto& e : batch)
       for (auto& s : encode_choice_example(tokenizer_, p, e, options_.max_length).options) seqs.push_back(std::move(s));
-    return train_step(nn::make_bert_batch(seqs, tokenizer_.pad_id()), labels);
+    return train_step(nn::make_bert_batch(seqs, tokenizer_.pad_id(), nn::bert_layout::packed), labels);
   }
 
   /// The same step on an encoded batch (num_options sequences per example, in option order).
@@ -348,7 +348,7 @@ class bert_choice_student {
         seqs.clear();
         for (std::size_t k = 0; k < n; ++k)
           for (const auto& s : encs[order[first + k]].options) seqs.push_back(s);
-        const nn::bert_batch b = nn::make_bert_batch(seqs, tokenizer_.pad_id());
+        const nn::bert_batch b = nn::make_bert_batch(seqs, tokenizer_.pad_id(), nn::bert_layout::packed);
         core_.encoder().forward(b, core_.parameters(), no_dropout, ws.encoder, false);
         head_.forward(ws.encoder.output(), b, core_.parameters(), no_dropout, ws.head);
         for (std::size_t k = 0; k < n; ++k)

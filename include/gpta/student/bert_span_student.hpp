@@ -87,7 +87,7 @@ class bert_span_student {
     const span_training_windows w = encode_span_training_windows(tokenizer_, batch, prefix, options_);
     unanswerable_ += w.unanswerable;
     if (w.sequences.empty()) return 0.0;
-    return train_step(nn::make_bert_batch(w.sequences, tokenizer_.pad_id()), w.starts, w.ends);
+    return train_step(nn::make_bert_batch(w.sequences, tokenizer_.pad_id(), nn::bert_layout::packed), w.starts, w.ends);
   }
 
   /// The same step on encoded windows with their target positions (pre-tokenised data, benchmarks).

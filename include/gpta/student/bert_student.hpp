@@ -48,6 +48,9 @@ struct bert_student_options {
   bool dropout = true;           ///< false: no dropout anywhere (deterministic training forward)
   std::uint64_t seed = 0;        ///< head initialisation and dropout masks
   std::size_t eval_batch_size = 64;
+  /// packed: batches hold only real tokens (no GEMM row is padding); padded: each sequence padded
+  /// to the batch's longest. The two compute the same function, dropout masks included.
+  nn::bert_layout layout = nn::bert_layout::packed;
 
   void validate() const {
     auto bad = [](const std::string& what) { throw std::invalid_argument("gpta::bert_student: " + what); };
@@ -59,18 +62,20 @@ struct bert_student_options {
   }
 };
 
-/// The padded batch `[CLS] prefix [SEP] text [SEP]` of every example (prefix-first truncation):
-/// the host student and the backend student (backend/thrust_bert_student.hpp) share it.
+/// The batch `[CLS] prefix [SEP] text [SEP]` of every example (prefix-first truncation): the host
+/// student (packed by default) and the backend student (backend/thrust_bert_student.hpp, padded)
+/// share it.
 [[nodiscard]] inline nn::bert_batch encode_text_batch(const text::wordpiece_tokenizer& tokenizer,
                                                       std::span<const text_example> batch, std::string_view prefix,
-                                                      std::size_t max_length, std::size_t prefix_budget) {
+                                                      std::size_t max_length, std::size_t prefix_budget,
+                                                      nn::bert_layout layout = nn::bert_layout::padded) {
   std::vector<nn::token_sequence> seqs;
   seqs.reserve(batch.size());
   for (const auto& e : batch) {
     const auto enc = tokenizer.encode_with_prefix(prefix, e.text, max_length, prefix_budget);
     seqs.push_back({{enc.input_ids.begin(), enc.input_ids.end()}, {enc.token_type_ids.begin(), enc.token_type_ids.end()}});
   }
-  return nn::make_bert_batch(seqs, tokenizer.pad_id());
+  return nn::make_bert_batch(seqs, tokenizer.pad_id(), layout);
 }
 
 /// Positions of `batch` in order of encoded length (stable): inference chunks with little padding.
@@ -242,9 +247,9 @@ class basic_bert_student {
     return nn::length_buckets(lengths, batch_size, seed);
   }
 
-  /// The padded batch the student would feed its encoder (inspection, benchmarks).
+  /// The batch the student would feed its encoder, in options().layout (inspection, benchmarks).
   [[nodiscard]] nn::bert_batch encode(std::span<const text_example> batch, std::string_view prefix) const {
-    return encode_text_batch(tokenizer_, batch, prefix, options_.max_length, options_.prefix_budget);
+    return encode_text_batch(tokenizer_, batch, prefix, options_.max_length, options_.prefix_budget, options_.layout);
   }
 
   [[nodiscard]] nn::linear_warmup_decay schedule() const {
