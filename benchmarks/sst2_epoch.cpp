@@ -32,15 +32,10 @@
 
 namespace {
 
+using gpta::bench::gemm_name;
 using gpta::bench::median;
 using gpta::bench::now;
 using gpta::bench::peak_rss_mb;
-
-#if defined(GPTA_GEMM_LIBRARY)
-constexpr const char* gemm_name = GPTA_GEMM_LIBRARY;
-#else
-constexpr const char* gemm_name = "eigen";
-#endif
 
 constexpr const char* prefix = "Classify the sentiment of this movie review as positive or negative.";
 
@@ -85,10 +80,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (model.empty()) {
-    std::cerr << "set --model DIR or GPTA_MINILM_DIR (scripts/install_models.sh prints it)\n";
-    return 2;
-  }
+  if (!gpta::bench::have_model(model)) return 2;
   if ((layout != "packed" && layout != "padded") || (order != "random" && order != "length")) {
     std::cerr << "--layout is packed or padded, --order is random or length\n";
     return 2;

@@ -21,15 +21,10 @@
 
 namespace {
 
-using gpta::bench::now;
+using gpta::bench::gemm_name;
 using gpta::bench::median;
+using gpta::bench::now;
 using gpta::bench::peak_rss_mb;
-
-#if defined(GPTA_GEMM_LIBRARY)
-constexpr const char* gemm_name = GPTA_GEMM_LIBRARY;
-#else
-constexpr const char* gemm_name = "eigen";
-#endif
 
 // One plain n x n GEMM through the build's GEMM policy (Eigen, or the CBLAS library of
 // GPTA_GEMM), same compiler flags and threads: the ceiling the student's GEMMs aim at.
@@ -73,10 +68,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (model.empty()) {
-    std::cerr << "set --model DIR or GPTA_MINILM_DIR (scripts/install_models.sh prints it)\n";
-    return 2;
-  }
+  if (!gpta::bench::have_model(model)) return 2;
 
   gpta::bert_student_options o;
   o.max_length = static_cast<std::size_t>(seq);

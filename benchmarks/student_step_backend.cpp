@@ -70,10 +70,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (model.empty()) {
-    std::cerr << "set --model DIR or GPTA_MINILM_DIR (scripts/install_models.sh prints it)\n";
-    return 2;
-  }
+  if (!gpta::bench::have_model(model)) return 2;
   if (steps < 1 || warmup < 0 || batch < 1 || seq < 3) {
     std::cerr << "need --steps >= 1, --warmup >= 0, --batch >= 1, --seq >= 3\n";
     return 2;
