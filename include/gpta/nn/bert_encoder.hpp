@@ -268,14 +268,14 @@ class bert_encoder {
     for (Eigen::Index n : batch.lengths)
       if (n <= 0 || n > batch.seq_len) throw std::invalid_argument(std::string(who) + "sequence length out of range");
     if (batch.packed()) {  // sequences back to back, in order, covering every row
+      if (batch.starts.size() != batch.lengths.size())
+        throw std::invalid_argument(std::string(who) + "packed batch: one start per sequence");
       Eigen::Index next = 0;
-      for (std::size_t b = 0; b < batch.lengths.size(); ++b) {
-        if (b >= batch.starts.size() || batch.starts[b] != next)
+      for (std::size_t b = 0; b < batch.lengths.size(); next += batch.lengths[b], ++b)
+        if (batch.starts[b] != next)
           throw std::invalid_argument(std::string(who) + "packed batch: starts[" + std::to_string(b) +
                                       "] does not follow the previous sequence");
-        next += batch.lengths[b];
-      }
-      if (batch.starts.size() != batch.lengths.size() || next != batch.tokens())
+      if (next != batch.tokens())
         throw std::invalid_argument(std::string(who) + "packed batch: lengths do not add up to the rows");
     }
     for (std::size_t i = 0; i < total; ++i) {
