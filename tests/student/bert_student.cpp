@@ -3,7 +3,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <cmath>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -138,6 +140,21 @@ BOOST_AUTO_TEST_CASE(prefix_is_attached_as_first_segment_within_its_budget) {
   BOOST_TEST(with.token_type_ids[static_cast<std::size_t>(with.seq_len - 1)] == 1);
   // A prefix changes what the model computes.
   BOOST_TEST(s.loss(one, "") != s.loss(one, "rate this review"));
+}
+
+BOOST_AUTO_TEST_CASE(packed_batches_are_the_default_and_score_as_padded_ones) {
+  auto padded_options = tiny_options(3);
+  padded_options.layout = gpta::nn::bert_layout::padded;
+  gpta::bert_student packed(tiny_config(), tiny_tokenizer(), tiny_options(3));
+  gpta::bert_student padded(tiny_config(), tiny_tokenizer(), padded_options);
+  const auto data = tiny_data();
+  const std::span<const gpta::text_example> batch(data.data(), 8);
+  const auto a = packed.encode(batch, "rate"), b = padded.encode(batch, "rate");
+  BOOST_TEST(a.packed());
+  BOOST_TEST(!b.packed());
+  BOOST_TEST(a.tokens() < b.tokens());  // the texts differ in length: padding costs rows
+  BOOST_TEST(std::abs(packed.loss(batch, "rate") - padded.loss(batch, "rate")) < 1e-5);
+  BOOST_TEST(packed.predict(batch, "rate") == padded.predict(batch, "rate"), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(misuse_is_rejected) {
